@@ -1,0 +1,31 @@
+# Everything a fresh machine needs: `make install`, then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export ATTUNE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/attune
+
+.PHONY: install test test-serial migrate lint bench bench-quick clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+
+test:
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+test-serial:
+	$(BIN)/python -m pytest -n 0 $(PYTEST_ARGS)
+
+migrate:
+	$(BIN)/python -m attune_common migrate
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,102 @@
+"""The library's errors, and the one place that turns psycopg's errors into them.
+
+Callers catch these, never a driver exception: every psycopg error raised under
+`translated()` comes out as an `AttuneError` subclass, chosen by SQLSTATE (not by
+message text), with the constraint name when PostgreSQL reports one and the original
+exception as `__cause__`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+
+class AttuneError(Exception):
+    """Base class of every error the library raises, and of any other database failure."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sqlstate: str | None = None,
+        constraint: str | None = None,
+        table: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.constraint = constraint
+        self.table = table
+        self.column = column
+
+
+class NotFound(AttuneError):
+    """A `get_*` or `update` found no row for the key it was given."""
+
+    def __init__(self, entity: str, field: str, value: Any) -> None:
+        super().__init__(f"{entity} with {field}={value!r} not found")
+        self.entity = entity
+        self.field = field
+        self.value = value
+
+
+class AlreadyExists(AttuneError):
+    """A unique constraint refused the row (`constraint` names it)."""
+
+
+class ReferenceViolation(AttuneError):
+    """A foreign key points at nothing, or a delete is blocked by rows that need the row."""
+
+
+class ValidationError(AttuneError):
+    """A CHECK, NOT NULL, enum, range or format rule refused a value."""
+
+
+class DecryptionError(AttuneError):
+    """A secret could not be decrypted: wrong encryption key or tampered ciphertext."""
+
+
+# SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+_UNIQUE_VIOLATION = "23505"
+_FOREIGN_KEY_VIOLATION = "23503"
+_RESTRICT_VIOLATION = "23001"
+_INTEGRITY_CLASS = "23"  # not_null, check, exclusion ... : the row breaks a rule
+_DATA_EXCEPTION_CLASS = "22"  # bad enum label, out of range, malformed JSON, NUL byte ...
+
+
+def translate(exc: psycopg.Error) -> AttuneError:
+    """The `AttuneError` that stands for a psycopg error."""
+    diag = exc.diag
+    sqlstate = exc.sqlstate
+    details = {
+        "sqlstate": sqlstate,
+        "constraint": diag.constraint_name,
+        "table": diag.table_name,
+        "column": diag.column_name,
+    }
+    message = diag.message_primary or str(exc).strip() or type(exc).__name__
+    if diag.message_detail:
+        message = f"{message} ({diag.message_detail})"
+    if sqlstate == _UNIQUE_VIOLATION:
+        return AlreadyExists(message, **details)
+    if sqlstate in (_FOREIGN_KEY_VIOLATION, _RESTRICT_VIOLATION):
+        return ReferenceViolation(message, **details)
+    if sqlstate is not None and sqlstate[:2] in (_INTEGRITY_CLASS, _DATA_EXCEPTION_CLASS):
+        return ValidationError(message, **details)
+    if sqlstate is None and isinstance(exc, psycopg.DataError):
+        # Refused by psycopg before it reached the server, e.g. a NUL byte in a string.
+        return ValidationError(message, **details)
+    return AttuneError(message, **details)
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Run a block, re-raising any psycopg error as its `AttuneError`."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise translate(exc) from exc

@@ -1,0 +1,88 @@
+"""Applying and rolling back the schema with yoyo's Python API.
+
+The migrations are the plain `.sql` files of the repository's `migrations/` folder
+(a wheel carries a copy in `attune_common/_migrations`). yoyo needs its own URL
+scheme for psycopg 3 (`postgresql+psycopg://`); these functions take the ordinary
+libpq URL the rest of the library uses and convert it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from yoyo import get_backend, read_migrations  # type: ignore[import-untyped]
+
+from .db import database_url
+from .errors import AttuneError
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def migrations_dir() -> Path:
+    """Where the migration files are: packaged with a wheel, else the source tree's."""
+    for candidate in (_PACKAGE / "_migrations", _PACKAGE.parent / "migrations"):
+        if candidate.is_dir():
+            return candidate
+    raise AttuneError(f"no migrations folder beside {_PACKAGE}")
+
+
+def yoyo_url(url: str | None = None) -> str:
+    """The yoyo URL (`postgresql+psycopg://...`) for a libpq URL or key=value string."""
+    try:
+        parts = conninfo_to_dict(database_url(url))
+    except psycopg.ProgrammingError as exc:
+        raise AttuneError(f"invalid database URL: {exc}") from exc
+    user = str(parts.pop("user", ""))
+    password = parts.pop("password", None)
+    host = str(parts.pop("host", ""))
+    port = parts.pop("port", None)
+    dbname = str(parts.pop("dbname", user))
+    credentials = quote(user, safe="")
+    if password is not None:
+        credentials += ":" + quote(str(password), safe="")
+    if "/" in host or "," in host:  # a socket directory or several hosts: pass as a parameter
+        parts["host"] = host
+        host = ""
+    location = host + (f":{port}" if port else "")
+    query = f"?{urlencode(parts)}" if parts else ""
+    at = "@" if credentials else ""
+    return f"postgresql+psycopg://{credentials}{at}{location}/{quote(dbname, safe='')}{query}"
+
+
+@contextmanager
+def _locked_backend(url: str | None) -> Iterator[tuple[Any, Any]]:
+    """A yoyo backend holding yoyo's migration lock, with the migrations read."""
+    try:
+        backend = get_backend(yoyo_url(url))
+    except psycopg.Error as exc:
+        raise AttuneError(f"cannot connect for migrations: {exc}") from exc
+    try:
+        migrations = read_migrations(str(migrations_dir()))
+        with backend.lock():
+            yield backend, migrations
+    except psycopg.Error as exc:
+        raise AttuneError(f"migration failed: {exc}") from exc
+    finally:
+        backend.connection.close()
+
+
+def migrate(url: str | None = None) -> list[str]:
+    """Apply every pending migration; return the ids applied (empty when up to date)."""
+    with _locked_backend(url) as (backend, migrations):
+        pending = backend.to_apply(migrations)
+        backend.apply_migrations(pending)
+        return [migration.id for migration in pending]
+
+
+def rollback_all(url: str | None = None) -> list[str]:
+    """Roll back every applied migration, newest first; return the ids rolled back."""
+    with _locked_backend(url) as (backend, migrations):
+        applied = backend.to_rollback(migrations)
+        backend.rollback_migrations(applied)
+        return [migration.id for migration in applied]

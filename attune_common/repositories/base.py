@@ -1,0 +1,124 @@
+"""What every repository does, written once.
+
+A repository wraps a psycopg connection that the caller owns: it runs statements on
+it and never commits or rolls back, so several repositories can share one
+transaction. Each concrete repository names its `Table` and adds its own finders;
+`find_by_id`, `get_by_id`, `list`, `create`, `delete` (BaseRepository) and partial
+`update` (Repository) live here.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from psycopg import Connection
+
+from ..errors import NotFound, translated
+from ..statements import DEFAULT_LIMIT, Statement, Table
+
+M = TypeVar("M")
+C = TypeVar("C")
+U = TypeVar("U")
+R = TypeVar("R")
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class BaseRepository(Generic[M, C]):
+    """Create, read and delete over one table. `M` is the model, `C` its create input."""
+
+    table: Table[M]
+
+    def __init__(self, conn: Connection[Any]) -> None:
+        self.conn = conn
+
+    # -- running statements ------------------------------------------------------------
+
+    def _one(self, statement: Statement[R], params: Params = ()) -> R | None:
+        """The first row of a statement, or None."""
+        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+            cursor.execute(statement.query, params)
+            return cursor.fetchone()
+
+    def _all(self, statement: Statement[R], params: Params = ()) -> builtins.list[R]:
+        """Every row of a statement."""
+        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+            cursor.execute(statement.query, params)
+            return cursor.fetchall()
+
+    def _count(self, statement: Statement[Any], params: Params = ()) -> int:
+        """How many rows a statement touched."""
+        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+            cursor.execute(statement.query, params)
+            return cursor.rowcount
+
+    def _not_found(self, key: Any) -> NotFound:
+        return NotFound(self.table.entity, self.table.key, key)
+
+    def _find_by(self, column: str, value: Any) -> M | None:
+        """The row whose unique `column` equals `value`, or None."""
+        return self._one(self.table.by_column(column), (value,))
+
+    def _get_by(self, column: str, value: Any) -> M:
+        """The row whose unique `column` equals `value`, or NotFound."""
+        found = self._find_by(column, value)
+        if found is None:
+            raise NotFound(self.table.entity, column, value)
+        return found
+
+    # -- the operations every repository has -------------------------------------------
+
+    def find_by_id(self, id: int) -> M | None:
+        return self._one(self.table.by_key, (id,))
+
+    def get_by_id(self, id: int) -> M:
+        found = self.find_by_id(id)
+        if found is None:
+            raise self._not_found(id)
+        return found
+
+    def list(self, limit: int = DEFAULT_LIMIT, offset: int = 0) -> builtins.list[M]:
+        """A page of rows in the table's list order (see SPEC §3)."""
+        return self._all(self.table.list, (limit, offset))
+
+    def count(self) -> int:
+        """How many rows the table holds."""
+        row = self._one(self.table.count)
+        assert row is not None
+        return int(row[0])
+
+    def create(self, data: C) -> M:
+        columns, values = self.table.values(data)
+        created = self._one(self.table.insert(columns), values)
+        assert created is not None  # INSERT ... RETURNING always returns the row
+        return created
+
+    def delete(self, id: int) -> bool:
+        """Delete a row; True if it existed."""
+        return self._count(self.table.delete, (id,)) > 0
+
+
+class Repository(BaseRepository[M, C], Generic[M, C, U]):
+    """CRUD over one table; `U` is the update input."""
+
+    def update(self, id: int, data: U) -> M:
+        """Change the fields of `data` that are not None; an empty update changes nothing."""
+        columns, values = self.table.changes(data)
+        if not columns:
+            return self.get_by_id(id)
+        updated = self._one(self.table.update(columns), [*values, id])
+        if updated is None:
+            raise self._not_found(id)
+        return updated
+
+
+class RefRepository(Repository[M, C, U]):
+    """A repository of definitions, which have a unique `ref`."""
+
+    def find_by_ref(self, ref: str) -> M | None:
+        return self._find_by("ref", ref)
+
+    def get_by_ref(self, ref: str) -> M:
+        return self._get_by("ref", ref)

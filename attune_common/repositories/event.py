@@ -1,0 +1,116 @@
+"""Events raised for triggers, and the enforcements rules create from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import (
+    Enforcement,
+    EnforcementCondition,
+    EnforcementStatus,
+    Event,
+    Json,
+    JsonArray,
+)
+from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
+from .base import Repository
+
+# -- events ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEventInput:
+    trigger_ref: str
+    trigger: int | None = None
+    config: Json | None = None
+    payload: Json | None = None
+    source: int | None = None
+    source_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateEventInput:
+    config: Json | None = None
+    payload: Json | None = None
+
+
+EVENTS = Table("event", Event, order_by=NEWEST_FIRST, json_columns=("config", "payload"))
+
+EVENTS_BY_TRIGGER = EVENTS.statement(
+    "SELECT {columns} FROM attune.event WHERE trigger = %s ORDER BY created DESC, id DESC LIMIT %s"
+)
+EVENTS_BY_TRIGGER_REF = EVENTS.statement(
+    "SELECT {columns} FROM attune.event WHERE trigger_ref = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+
+
+class EventRepository(Repository[Event, CreateEventInput, UpdateEventInput]):
+    table = EVENTS
+
+    def find_by_trigger(self, trigger_id: int, limit: int = DEFAULT_LIMIT) -> list[Event]:
+        return self._all(EVENTS_BY_TRIGGER, (trigger_id, limit))
+
+    def find_by_trigger_ref(self, trigger_ref: str, limit: int = DEFAULT_LIMIT) -> list[Event]:
+        """Events of a trigger by its ref: still found after the trigger is deleted."""
+        return self._all(EVENTS_BY_TRIGGER_REF, (trigger_ref, limit))
+
+
+# -- enforcements ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEnforcementInput:
+    rule_ref: str
+    trigger_ref: str
+    payload: Json
+    rule: int | None = None
+    config: Json | None = None
+    event: int | None = None
+    status: EnforcementStatus = EnforcementStatus.CREATED
+    condition: EnforcementCondition = EnforcementCondition.ALL
+    conditions: JsonArray = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateEnforcementInput:
+    status: EnforcementStatus | None = None
+    payload: Json | None = None
+
+
+ENFORCEMENTS = Table(
+    "enforcement",
+    Enforcement,
+    order_by=NEWEST_FIRST,
+    json_columns=("config", "payload", "conditions"),
+)
+
+ENFORCEMENTS_BY_RULE = ENFORCEMENTS.statement(
+    "SELECT {columns} FROM attune.enforcement WHERE rule = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+ENFORCEMENTS_BY_STATUS = ENFORCEMENTS.statement(
+    "SELECT {columns} FROM attune.enforcement WHERE status = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+ENFORCEMENTS_BY_EVENT = ENFORCEMENTS.statement(
+    "SELECT {columns} FROM attune.enforcement WHERE event = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+
+
+class EnforcementRepository(
+    Repository[Enforcement, CreateEnforcementInput, UpdateEnforcementInput]
+):
+    table = ENFORCEMENTS
+
+    def find_by_rule(self, rule_id: int, limit: int = DEFAULT_LIMIT) -> list[Enforcement]:
+        return self._all(ENFORCEMENTS_BY_RULE, (rule_id, limit))
+
+    def find_by_status(
+        self, status: EnforcementStatus, limit: int = DEFAULT_LIMIT
+    ) -> list[Enforcement]:
+        return self._all(ENFORCEMENTS_BY_STATUS, (status, limit))
+
+    def find_by_event(self, event_id: int, limit: int = DEFAULT_LIMIT) -> list[Enforcement]:
+        return self._all(ENFORCEMENTS_BY_EVENT, (event_id, limit))

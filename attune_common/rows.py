@@ -1,0 +1,69 @@
+"""The one place that turns database rows into domain objects.
+
+A model's fields are its table's columns, in order, so a row becomes a model by
+position. Enum columns are selected as text (see `statements.Table`) and become
+StrEnum members here, whatever adapters the caller's connection has registered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any, TypeVar
+
+from psycopg.rows import RowFactory
+
+M = TypeVar("M")
+
+RowMaker = Callable[[Sequence[Any]], M]
+
+
+def field_names(model: type[Any]) -> tuple[str, ...]:
+    """The model's field names, which are its table's column names, in order."""
+    return tuple(field.name for field in dataclasses.fields(model))
+
+
+def enum_fields(model: type[Any]) -> dict[str, type[Enum]]:
+    """The model's enum-typed fields (optional ones included) and their enum classes."""
+    found: dict[str, type[Enum]] = {}
+    for name, hint in typing.get_type_hints(model).items():
+        candidates = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        for candidate in candidates:
+            if isinstance(candidate, type) and issubclass(candidate, Enum):
+                found[name] = candidate
+    return found
+
+
+def row_maker(model: type[M]) -> RowMaker[M]:
+    """A function building `model` from one row of its columns, converting enum columns."""
+    positions = {name: i for i, name in enumerate(field_names(model))}
+    conversions = [(positions[name], enum) for name, enum in enum_fields(model).items()]
+    if not conversions:
+
+        def make_plain(values: Sequence[Any]) -> M:
+            return model(*values)
+
+        return make_plain
+
+    def make(values: Sequence[Any]) -> M:
+        converted = list(values)
+        for position, enum in conversions:
+            value = converted[position]
+            if value is not None:
+                converted[position] = enum(value)
+        return model(*converted)
+
+    return make
+
+
+def model_rows(model: type[M]) -> RowFactory[M]:
+    """A psycopg row factory producing `model` instances."""
+    make = row_maker(model)
+
+    def factory(cursor: Any) -> RowMaker[M]:
+        return make
+
+    return factory

@@ -1,0 +1,196 @@
+"""SQL statements, and the table descriptions the generic ones are built from.
+
+A `Statement` is one SQL text plus the row factory for its result: what to send and
+how to read the answer, nothing about how it is run. The repositories run them on a
+psycopg connection; an asyncio twin can run the very same objects.
+
+A `Table` describes one table of the `attune` schema (its model, JSON columns,
+list order) and composes, once, the statements every repository shares: select by
+key, list, delete, and the inserts and partial updates for a given set of columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, LiteralString, TypeVar
+
+from psycopg import sql
+from psycopg.rows import RowFactory, TupleRow, tuple_row
+from psycopg.types.json import Jsonb
+
+from .errors import ValidationError
+from .rows import enum_fields, field_names, model_rows
+
+M = TypeVar("M")
+R = TypeVar("R")
+
+DEFAULT_LIMIT = 1000
+"""How many rows a list returns unless told otherwise."""
+
+NEWEST_FIRST: LiteralString = "created DESC, id DESC"
+"""The order of occurrence lists: the newest first, ties broken by id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Statement(Generic[R]):
+    """One SQL statement and the row factory that reads its result."""
+
+    query: bytes
+    rows: RowFactory[R]
+
+    @property
+    def text(self) -> str:
+        return self.query.decode()
+
+
+_INPUT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def input_fields(data: Any) -> tuple[str, ...]:
+    """The fields of an input dataclass instance: the columns it writes."""
+    names = _INPUT_FIELDS.get(type(data))
+    if names is None:
+        names = _INPUT_FIELDS[type(data)] = tuple(f.name for f in dataclasses.fields(data))
+    return names
+
+
+def _already_dumped(text: Any) -> str:
+    return str(text)
+
+
+def json_param(value: Any, column: str = "value") -> Jsonb:
+    """A JSONB parameter, serialized now so that a value JSON cannot hold (an object of
+    another type, NaN) is refused with a ValidationError before anything is sent."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{column} is not valid JSON: {exc}", column=column) from exc
+    return Jsonb(text, dumps=_already_dumped)
+
+
+class Table(Generic[M]):
+    """One table of the `attune` schema and the statements generic code runs on it."""
+
+    def __init__(
+        self,
+        name: str,
+        model: type[M],
+        *,
+        order_by: LiteralString,
+        key: str = "id",
+        json_columns: Iterable[str] = (),
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.entity = model.__name__
+        self.key = key
+        self.columns = field_names(model)
+        self.json_columns = frozenset(json_columns)
+        unknown = self.json_columns.difference(self.columns)
+        if unknown:
+            raise ValueError(f"{name}: json_columns not in the model: {sorted(unknown)}")
+        self.rows: RowFactory[M] = model_rows(model)
+        self._identifier = sql.Identifier("attune", name)
+        enums = enum_fields(model)
+        # Enums come back as text so that no connection-level enum adapter changes them.
+        self.select_list = sql.SQL(", ").join(
+            sql.SQL("{0}::text AS {0}").format(sql.Identifier(column))
+            if column in enums
+            else sql.Identifier(column)
+            for column in self.columns
+        )
+        self.by_key = self.statement("SELECT {columns} FROM {table} WHERE {key} = %s")
+        self.list = self.statement(
+            "SELECT {columns} FROM {table} ORDER BY {order} LIMIT %s OFFSET %s",
+            order=sql.SQL(order_by),
+        )
+        self.delete = self.command("DELETE FROM {table} WHERE {key} = %s")
+        self.count = self.command("SELECT count(*) FROM {table}")
+        self._by_column: dict[str, Statement[M]] = {}
+        self._inserts: dict[tuple[str, ...], Statement[M]] = {}
+        self._updates: dict[tuple[str, ...], Statement[M]] = {}
+
+    def _compose(self, template: LiteralString, **parts: sql.Composable) -> bytes:
+        query = sql.SQL(template).format(
+            columns=self.select_list,
+            table=self._identifier,
+            key=sql.Identifier(self.key),
+            **parts,
+        )
+        return query.as_bytes(None)
+
+    def statement(self, template: LiteralString, **parts: sql.Composable) -> Statement[M]:
+        """A statement returning rows of this table.
+
+        `template` is SQL with `{columns}` standing for this table's select list (in the
+        model's field order), `{table}` for `attune.<name>` and `{key}` for its key;
+        values are always `%s` / `%(name)s` parameters.
+        """
+        return Statement(self._compose(template, **parts), self.rows)
+
+    def command(self, template: LiteralString, **parts: sql.Composable) -> Statement[TupleRow]:
+        """A statement whose rows, if any, are plain tuples (counts, deletes, ids)."""
+        return Statement(self._compose(template, **parts), tuple_row)
+
+    def by_column(self, column: str) -> Statement[M]:
+        """SELECT of the rows whose `column` equals a parameter."""
+        statement = self._by_column.get(column)
+        if statement is None:
+            statement = self.statement(
+                "SELECT {columns} FROM {table} WHERE {column} = %s",
+                column=sql.Identifier(column),
+            )
+            self._by_column[column] = statement
+        return statement
+
+    def insert(self, columns: tuple[str, ...]) -> Statement[M]:
+        """INSERT of these columns, returning the stored row."""
+        statement = self._inserts.get(columns)
+        if statement is None:
+            statement = self.statement(
+                "INSERT INTO {table} ({names}) VALUES ({values}) RETURNING {columns}",
+                names=sql.SQL(", ").join(map(sql.Identifier, columns)),
+                values=sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+            )
+            self._inserts[columns] = statement
+        return statement
+
+    def update(self, columns: tuple[str, ...]) -> Statement[M]:
+        """UPDATE of these columns of the row with a given key, returning the stored row."""
+        statement = self._updates.get(columns)
+        if statement is None:
+            statement = self.statement(
+                "UPDATE {table} SET {assignments} WHERE {key} = %s RETURNING {columns}",
+                assignments=sql.SQL(", ").join(
+                    sql.SQL("{} = %s").format(sql.Identifier(column)) for column in columns
+                ),
+            )
+            self._updates[columns] = statement
+        return statement
+
+    def adapt(self, column: str, value: Any) -> Any:
+        """The parameter that stores `value` in `column` (JSON columns take Jsonb)."""
+        if value is not None and column in self.json_columns:
+            return json_param(value, column)
+        return value
+
+    def values(self, data: Any) -> tuple[tuple[str, ...], list[Any]]:
+        """The columns an input dataclass writes and their parameters, all fields included."""
+        columns = input_fields(data)
+        return columns, [self.adapt(column, getattr(data, column)) for column in columns]
+
+    def changes(self, data: Any) -> tuple[tuple[str, ...], list[Any]]:
+        """The columns an update input changes (its fields that are not None) and their
+        parameters."""
+        changed = [
+            (column, value)
+            for column in input_fields(data)
+            if (value := getattr(data, column)) is not None
+        ]
+        return (
+            tuple(column for column, _ in changed),
+            [self.adapt(column, value) for column, value in changed],
+        )

@@ -1,0 +1,14 @@
+DROP FUNCTION attune.touch_updated();
+DROP TYPE attune.artifact_retention;
+DROP TYPE attune.artifact_type;
+DROP TYPE attune.notification_status;
+DROP TYPE attune.owner_type;
+DROP TYPE attune.policy_method;
+DROP TYPE attune.inquiry_status;
+DROP TYPE attune.execution_status;
+DROP TYPE attune.enforcement_condition;
+DROP TYPE attune.enforcement_status;
+DROP TYPE attune.runtime_type;
+DROP TYPE attune.worker_status;
+DROP TYPE attune.worker_type;
+DROP SCHEMA attune;
