@@ -1,5 +1,6 @@
 from tests.builders import *
 
+
 def test_builders_make_every_entity(conn):
     pack = PackFixture.unique().create(conn)
     rule = RuleFixture.unique(pack).create(conn)
