@@ -57,6 +57,13 @@ def input_fields(data: Any) -> tuple[str, ...]:
     return names
 
 
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern matching values that contain `text` literally (its own `%`, `_`
+    and backslashes match only themselves)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _already_dumped(text: Any) -> str:
     return str(text)
 

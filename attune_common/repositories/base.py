@@ -122,3 +122,8 @@ class RefRepository(Repository[M, C, U]):
 
     def get_by_ref(self, ref: str) -> M:
         return self._get_by("ref", ref)
+
+
+class OccurrenceRepository(Repository[M, C, U]):
+    """A repository of history (event, enforcement, execution, inquiry, notification):
+    rows listed newest first, which grow without bound."""

@@ -13,7 +13,7 @@ from ..models import (
     JsonArray,
 )
 from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
-from .base import Repository
+from .base import OccurrenceRepository
 
 # -- events ----------------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ EVENTS_BY_TRIGGER_REF = EVENTS.statement(
 )
 
 
-class EventRepository(Repository[Event, CreateEventInput, UpdateEventInput]):
+class EventRepository(OccurrenceRepository[Event, CreateEventInput, UpdateEventInput]):
     table = EVENTS
 
     def find_by_trigger(self, trigger_id: int, limit: int = DEFAULT_LIMIT) -> list[Event]:
@@ -100,7 +100,7 @@ ENFORCEMENTS_BY_EVENT = ENFORCEMENTS.statement(
 
 
 class EnforcementRepository(
-    Repository[Enforcement, CreateEnforcementInput, UpdateEnforcementInput]
+    OccurrenceRepository[Enforcement, CreateEnforcementInput, UpdateEnforcementInput]
 ):
     table = ENFORCEMENTS
 
