@@ -15,6 +15,7 @@ import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Generic, LiteralString, TypeVar
 
 from psycopg import sql
@@ -119,6 +120,7 @@ class Table(Generic[M]):
         self._by_column: dict[str, Statement[M]] = {}
         self._inserts: dict[tuple[str, ...], Statement[M]] = {}
         self._updates: dict[tuple[str, ...], Statement[M]] = {}
+        self._pages: dict[tuple[str, ...], Statement[M]] = {}
 
     def _compose(self, template: LiteralString, **parts: sql.Composable) -> bytes:
         query = sql.SQL(template).format(
@@ -201,3 +203,65 @@ class Table(Generic[M]):
             tuple(column for column, _ in changed),
             [self.adapt(column, value) for column, value in changed],
         )
+
+    # -- history tables: bulk inserts, keyset pages, retention ------------------------
+
+    @cached_property
+    def written_columns(self) -> tuple[str, ...]:
+        """The columns an insert writes: all but the generated id, created and updated."""
+        return tuple(c for c in self.columns if c not in ("id", "created", "updated"))
+
+    @cached_property
+    def copy_in(self) -> bytes:
+        """COPY of explicit ids and the written columns, for bulk inserts."""
+        return self._compose(
+            "COPY {table} (id, {names}) FROM STDIN",
+            names=sql.SQL(", ").join(map(sql.Identifier, self.written_columns)),
+        )
+
+    @cached_property
+    def allocate_ids(self) -> Statement[TupleRow]:
+        """The transaction's now() and `%s` fresh ids from the table's sequence."""
+        return self.command(
+            "SELECT now(), array(SELECT nextval({sequence}) FROM generate_series(1, %s))",
+            sequence=sql.Literal(f"attune.{self.name}_id_seq"),
+        )
+
+    def page(self, filters: tuple[str, ...]) -> Statement[M]:
+        """One keyset page, newest first, under these filters.
+
+        Filters are column names (equality, `%(column)s`) and the pseudo-filters
+        `after` (`%(after_created)s`, `%(after_id)s`: strictly older than that row),
+        `created_after` and `created_before` (exclusive bounds). The limit is `%(limit)s`.
+        """
+        statement = self._pages.get(filters)
+        if statement is None:
+            conditions = [_PAGE_CONDITIONS.get(name) or _equals(name) for name in filters]
+            statement = self.statement(
+                "SELECT {columns} FROM {table} WHERE {conditions}"
+                " ORDER BY created DESC, id DESC LIMIT %(limit)s",
+                conditions=sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE"),
+            )
+            self._pages[filters] = statement
+        return statement
+
+    @cached_property
+    def delete_older(self) -> Statement[TupleRow]:
+        """DELETE of at most `%s` rows created before `%s`, the oldest first, skipping
+        rows other transactions hold locked."""
+        return self.command(
+            "DELETE FROM {table} WHERE id IN ("
+            " SELECT id FROM {table} WHERE created < %s"
+            " ORDER BY created, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        )
+
+
+_PAGE_CONDITIONS = {
+    "after": sql.SQL("(created, id) < (%(after_created)s, %(after_id)s)"),
+    "created_after": sql.SQL("created > %(created_after)s"),
+    "created_before": sql.SQL("created < %(created_before)s"),
+}
+
+
+def _equals(column: str) -> sql.Composable:
+    return sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))

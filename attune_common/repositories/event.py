@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..models import (
@@ -47,6 +48,7 @@ EVENTS_BY_TRIGGER_REF = EVENTS.statement(
 
 class EventRepository(OccurrenceRepository[Event, CreateEventInput, UpdateEventInput]):
     table = EVENTS
+    page_filters = ("trigger_ref", "source_ref")
 
     def find_by_trigger(self, trigger_id: int, limit: int = DEFAULT_LIMIT) -> list[Event]:
         return self._all(EVENTS_BY_TRIGGER, (trigger_id, limit))
@@ -97,12 +99,31 @@ ENFORCEMENTS_BY_EVENT = ENFORCEMENTS.statement(
     "SELECT {columns} FROM attune.enforcement WHERE event = %s"
     " ORDER BY created DESC, id DESC LIMIT %s"
 )
+# The oldest `created` enforcements (of some rules), locked for this transaction; rows
+# another transaction holds are skipped, so concurrent executors never get the same one.
+CLAIM_CREATED = ENFORCEMENTS.statement(
+    "WITH claimed AS MATERIALIZED ("
+    " SELECT id FROM attune.enforcement WHERE status = 'created'"
+    " ORDER BY created, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " UPDATE attune.enforcement SET status = 'processed'"
+    " WHERE id IN (SELECT id FROM claimed)"
+    " RETURNING {columns}"
+)
+CLAIM_CREATED_OF_RULES = ENFORCEMENTS.statement(
+    "WITH claimed AS MATERIALIZED ("
+    " SELECT id FROM attune.enforcement WHERE status = 'created' AND rule_ref = ANY(%s)"
+    " ORDER BY created, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " UPDATE attune.enforcement SET status = 'processed'"
+    " WHERE id IN (SELECT id FROM claimed)"
+    " RETURNING {columns}"
+)
 
 
 class EnforcementRepository(
     OccurrenceRepository[Enforcement, CreateEnforcementInput, UpdateEnforcementInput]
 ):
     table = ENFORCEMENTS
+    page_filters = ("status", "rule_ref", "trigger_ref")
 
     def find_by_rule(self, rule_id: int, limit: int = DEFAULT_LIMIT) -> list[Enforcement]:
         return self._all(ENFORCEMENTS_BY_RULE, (rule_id, limit))
@@ -114,3 +135,20 @@ class EnforcementRepository(
 
     def find_by_event(self, event_id: int, limit: int = DEFAULT_LIMIT) -> list[Enforcement]:
         return self._all(ENFORCEMENTS_BY_EVENT, (event_id, limit))
+
+    def claim_created(
+        self, limit: int = 1, rule_refs: Sequence[str] | None = None
+    ) -> list[Enforcement]:
+        """Move up to `limit` of the oldest `created` enforcements (only of these rules,
+        if given) to `processed` and return them, oldest first.
+
+        Exactly once across replicas: concurrent callers never receive the same row and
+        never wait for each other (FOR UPDATE SKIP LOCKED). The claim is part of the
+        caller's transaction: if the caller dies or rolls back before committing, the
+        enforcements are `created` again and claimable by others.
+        """
+        if rule_refs is None:
+            claimed = self._all(CLAIM_CREATED, (limit,))
+        else:
+            claimed = self._all(CLAIM_CREATED_OF_RULES, (list(rule_refs), limit))
+        return sorted(claimed, key=lambda row: (row.created, row.id))

@@ -1,0 +1,13 @@
+DROP INDEX attune.execution_requested_idx;
+DROP INDEX attune.execution_action_ref_idx;
+DROP INDEX attune.enforcement_trigger_ref_idx;
+DROP INDEX attune.enforcement_rule_ref_idx;
+DROP INDEX attune.event_source_ref_idx;
+DROP TRIGGER inquiry_notify_status ON attune.inquiry;
+DROP TRIGGER inquiry_notify_insert ON attune.inquiry;
+DROP TRIGGER execution_notify_status ON attune.execution;
+DROP TRIGGER execution_notify_insert ON attune.execution;
+DROP TRIGGER enforcement_notify_status ON attune.enforcement;
+DROP TRIGGER enforcement_notify_insert ON attune.enforcement;
+DROP TRIGGER event_notify_insert ON attune.event;
+DROP FUNCTION attune.notify_change();
