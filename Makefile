@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ATTUNE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/attune
 
-.PHONY: install test test-serial migrate lint bench bench-quick clean
+.PHONY: install test test-serial migrate lint bench-install bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+bench-install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+
+# Full benchmark, and a run under a minute; both write bench/results.json and a table.
+bench: bench-install
+	$(BIN)/python -m bench
+
+bench-quick: bench-install
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
