@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import Action, Json, Policy, PolicyMethod
-from ..statements import Table
+from ..statements import DEFAULT_LIMIT, Table, contains_pattern
 from .base import RefRepository
 
 # -- actions ---------------------------------------------------------------------------
@@ -36,9 +36,33 @@ class UpdateActionInput:
 
 ACTIONS = Table("action", Action, order_by="ref", json_columns=("param_schema", "out_schema"))
 
+ACTIONS_BY_PACK = ACTIONS.statement(
+    "SELECT {columns} FROM attune.action WHERE pack = %s ORDER BY ref LIMIT %s"
+)
+ACTIONS_BY_RUNTIME = ACTIONS.statement(
+    "SELECT {columns} FROM attune.action WHERE runtime = %s ORDER BY ref LIMIT %s"
+)
+# contains_pattern() escapes with a backslash, which is LIKE's default escape character.
+ACTIONS_SEARCH = ACTIONS.statement(
+    "SELECT {columns} FROM attune.action"
+    " WHERE ref ILIKE %(pattern)s OR label ILIKE %(pattern)s OR description ILIKE %(pattern)s"
+    " ORDER BY ref LIMIT %(limit)s"
+)
+
 
 class ActionRepository(RefRepository[Action, CreateActionInput, UpdateActionInput]):
     table = ACTIONS
+
+    def find_by_pack(self, pack_id: int, limit: int = DEFAULT_LIMIT) -> list[Action]:
+        return self._all(ACTIONS_BY_PACK, (pack_id, limit))
+
+    def find_by_runtime(self, runtime_id: int, limit: int = DEFAULT_LIMIT) -> list[Action]:
+        return self._all(ACTIONS_BY_RUNTIME, (runtime_id, limit))
+
+    def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Action]:
+        """Actions whose ref, label or description contains `text` (case-insensitive,
+        `%` and `_` taken literally)."""
+        return self._all(ACTIONS_SEARCH, {"pattern": contains_pattern(text), "limit": limit})
 
 
 # -- policies --------------------------------------------------------------------------
@@ -71,6 +95,20 @@ class UpdatePolicyInput:
 
 POLICIES = Table("policy", Policy, order_by="ref")
 
+POLICIES_BY_ACTION = POLICIES.statement(
+    "SELECT {columns} FROM attune.policy WHERE action = %s ORDER BY ref LIMIT %s"
+)
+# Containment (@>) rather than `= ANY(tags)`, so the GIN index on tags can serve it.
+POLICIES_BY_TAG = POLICIES.statement(
+    "SELECT {columns} FROM attune.policy WHERE tags @> ARRAY[%s]::text[] ORDER BY ref LIMIT %s"
+)
+
 
 class PolicyRepository(RefRepository[Policy, CreatePolicyInput, UpdatePolicyInput]):
     table = POLICIES
+
+    def find_by_action(self, action_id: int, limit: int = DEFAULT_LIMIT) -> list[Policy]:
+        return self._all(POLICIES_BY_ACTION, (action_id, limit))
+
+    def find_by_tag(self, tag: str, limit: int = DEFAULT_LIMIT) -> list[Policy]:
+        return self._all(POLICIES_BY_TAG, (tag, limit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import Json, JsonArray, Rule
-from ..statements import Table
+from ..statements import DEFAULT_LIMIT, Table
 from .base import RefRepository
 
 
@@ -43,6 +43,31 @@ RULES = Table(
     json_columns=("conditions", "action_params", "trigger_params"),
 )
 
+RULES_BY_PACK = RULES.statement(
+    "SELECT {columns} FROM attune.rule WHERE pack = %s ORDER BY ref LIMIT %s"
+)
+RULES_BY_ACTION = RULES.statement(
+    "SELECT {columns} FROM attune.rule WHERE action = %s ORDER BY ref LIMIT %s"
+)
+RULES_BY_TRIGGER = RULES.statement(
+    "SELECT {columns} FROM attune.rule WHERE trigger = %s ORDER BY ref LIMIT %s"
+)
+RULES_ENABLED = RULES.statement(
+    "SELECT {columns} FROM attune.rule WHERE enabled ORDER BY ref LIMIT %s"
+)
+
 
 class RuleRepository(RefRepository[Rule, CreateRuleInput, UpdateRuleInput]):
     table = RULES
+
+    def find_by_pack(self, pack_id: int, limit: int = DEFAULT_LIMIT) -> list[Rule]:
+        return self._all(RULES_BY_PACK, (pack_id, limit))
+
+    def find_by_action(self, action_id: int, limit: int = DEFAULT_LIMIT) -> list[Rule]:
+        return self._all(RULES_BY_ACTION, (action_id, limit))
+
+    def find_by_trigger(self, trigger_id: int, limit: int = DEFAULT_LIMIT) -> list[Rule]:
+        return self._all(RULES_BY_TRIGGER, (trigger_id, limit))
+
+    def find_enabled(self, limit: int = DEFAULT_LIMIT) -> list[Rule]:
+        return self._all(RULES_ENABLED, (limit,))
