@@ -14,7 +14,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.harness import TestDatabase, Unavailable, create_test_database
+from tests.harness import (
+    TestDatabase,
+    Unavailable,
+    create_isolated_database,
+    create_test_database,
+)
 
 _URL = pytest.StashKey[str]()
 _DATABASE = pytest.StashKey[TestDatabase]()
@@ -79,3 +84,15 @@ def conn(connect: Callable[..., psycopg.Connection[Any]]) -> psycopg.Connection[
     uncommitted connection rolls back). Tests that need other sessions to see their
     rows commit explicitly."""
     return connect()
+
+
+@pytest.fixture
+def isolated_database_url(database_url: str) -> Iterator[str]:
+    """A database of this test's own, migrated, dropped after it. Only for operations
+    that act on a whole table whatever the rows (claims without a filter): everything
+    else shares the run's database and tells its rows apart by unique refs."""
+    url, janitor = create_isolated_database(database_url)
+    try:
+        yield url
+    finally:
+        janitor.drop()

@@ -35,13 +35,14 @@ class Unavailable(Exception):
 class TestDatabase:
     url: str
     name: str
-    janitor: DatabaseJanitor
+    template: DatabaseJanitor
     server: PostgreSQLExecutor | None = None
     server_dir: str | None = field(default=None, repr=False)
 
     def drop(self) -> None:
         try:
-            self.janitor.drop()
+            _janitor(conninfo_to_dict(self.url), self.name).drop()
+            self.template.drop()
         finally:
             if self.server is not None:
                 self.server.stop()
@@ -106,19 +107,42 @@ def create_test_database() -> TestDatabase:
         server, params = _start_private_server(where)
         server_dir = os.path.dirname(server.datadir)
     name = f"attune_test_{secrets.token_hex(4)}"
-    janitor = DatabaseJanitor(
+    # The migrated schema is made once, in a template; the shared test database and any
+    # isolated one (see `create_isolated_database`) are quick copies of it.
+    template = _janitor(params, template_name(name))
+    template.init()
+    database = TestDatabase(
+        make_conninfo(**params, dbname=name), name, template, server, server_dir
+    )
+    try:
+        migrate(make_conninfo(**params, dbname=template.dbname))
+        _janitor(params, name, template.dbname).init()
+    except BaseException:
+        database.drop()
+        raise
+    return database
+
+
+def template_name(name: str) -> str:
+    return f"{name}_tmpl"
+
+
+def _janitor(params: dict[str, Any], name: str, template: str | None = None) -> DatabaseJanitor:
+    return DatabaseJanitor(
         user=params["user"],
         host=params.get("host", "localhost"),
         port=params.get("port", 5432),
         password=params.get("password"),
         dbname=name,
+        template_dbname=template,
     )
+
+
+def create_isolated_database(shared_url: str) -> tuple[str, DatabaseJanitor]:
+    """A fresh migrated database beside the shared one, for a test whose subject is
+    global by nature (claiming the oldest rows of a whole table, say)."""
+    params = conninfo_to_dict(shared_url)
+    shared = str(params.pop("dbname"))
+    janitor = _janitor(params, f"{shared}_{secrets.token_hex(3)}", template_name(shared))
     janitor.init()
-    url = make_conninfo(**params, dbname=name)
-    database = TestDatabase(url, name, janitor, server, server_dir)
-    try:
-        migrate(url)
-    except BaseException:
-        database.drop()
-        raise
-    return database
+    return make_conninfo(**params, dbname=janitor.dbname), janitor

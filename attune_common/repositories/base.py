@@ -183,17 +183,16 @@ class OccurrenceRepository(Repository[H, C, U]):
         values_of = attrgetter(*columns)
         json_positions = [i for i, column in enumerate(columns) if column in table.json_columns]
         make = row_maker(table.model)
-        rows = []
+        given = [values_of(data) for data in inputs]
         with self.conn.cursor() as cursor, cursor.copy(table.copy_in) as copy:
-            for id, data in zip(ids, inputs, strict=True):
-                values = values_of(data)
+            for id, values in zip(ids, given, strict=True):
                 stored = list(values)
                 for position in json_positions:
                     if stored[position] is not None:
                         stored[position] = json_param(stored[position], columns[position])
                 copy.write_row((id, *stored))
-                rows.append(make((id, *values, now, now)))
-        return rows
+        # Built once the database accepted every row, so its checks come first.
+        return [make((id, *values, now, now)) for id, values in zip(ids, given, strict=True)]
 
     def list_page(self, after: str | None = None, limit: int = 100, **filters: Any) -> Page[H]:
         """One page of rows, newest first, strictly older than the `after` cursor.
