@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import JsonObject, Pack
-from ..statements import Table
+from ..statements import DEFAULT_LIMIT, Table, contains_pattern
 from .base import RefRepository
 
 
@@ -38,6 +38,32 @@ class UpdatePackInput:
 
 PACKS = Table("pack", Pack, order_by="ref", json_columns=("conf_schema", "config", "meta"))
 
+# `tags @>` rather than `= ANY(tags)`: only containment is served by the GIN index.
+PACKS_BY_TAG = PACKS.statement(
+    "SELECT {columns} FROM attune.pack WHERE tags @> ARRAY[%s]::text[] ORDER BY ref LIMIT %s"
+)
+PACKS_STANDARD = PACKS.statement(
+    "SELECT {columns} FROM attune.pack WHERE is_standard ORDER BY ref LIMIT %s"
+)
+PACKS_SEARCH = PACKS.statement(
+    "SELECT {columns} FROM attune.pack"
+    " WHERE ref ILIKE %(pattern)s OR label ILIKE %(pattern)s OR description ILIKE %(pattern)s"
+    " ORDER BY ref LIMIT %(limit)s"
+)
+
 
 class PackRepository(RefRepository[Pack, CreatePackInput, UpdatePackInput]):
     table = PACKS
+
+    def find_by_tag(self, tag: str, limit: int = DEFAULT_LIMIT) -> list[Pack]:
+        """Packs whose tags include `tag`."""
+        return self._all(PACKS_BY_TAG, (tag, limit))
+
+    def find_standard(self, limit: int = DEFAULT_LIMIT) -> list[Pack]:
+        """The packs shipped with the platform."""
+        return self._all(PACKS_STANDARD, (limit,))
+
+    def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Pack]:
+        """Packs whose ref, label or description contains `text`, ignoring case; `%`, `_`
+        and backslashes in `text` match themselves."""
+        return self._all(PACKS_SEARCH, {"pattern": contains_pattern(text), "limit": limit})

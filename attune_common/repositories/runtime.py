@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import Json, Runtime, RuntimeType, Worker, WorkerStatus, WorkerType
-from ..statements import Table
+from ..statements import DEFAULT_LIMIT, Table
 from .base import RefRepository, Repository
 
 # -- runtimes --------------------------------------------------------------------------
@@ -34,9 +34,16 @@ class UpdateRuntimeInput:
 
 RUNTIMES = Table("runtime", Runtime, order_by="ref", json_columns=("distributions", "installation"))
 
+RUNTIMES_BY_PACK = RUNTIMES.statement(
+    "SELECT {columns} FROM attune.runtime WHERE pack = %s ORDER BY ref LIMIT %s"
+)
+
 
 class RuntimeRepository(RefRepository[Runtime, CreateRuntimeInput, UpdateRuntimeInput]):
     table = RUNTIMES
+
+    def find_by_pack(self, pack_id: int, limit: int = DEFAULT_LIMIT) -> list[Runtime]:
+        return self._all(RUNTIMES_BY_PACK, (pack_id, limit))
 
 
 # -- workers ---------------------------------------------------------------------------
@@ -70,6 +77,16 @@ class UpdateWorkerInput:
 
 WORKERS = Table("worker", Worker, order_by="name", json_columns=("capabilities", "meta"))
 
+WORKERS_BY_STATUS = WORKERS.statement(
+    "SELECT {columns} FROM attune.worker WHERE status = %s ORDER BY name LIMIT %s"
+)
+WORKERS_BY_TYPE = WORKERS.statement(
+    "SELECT {columns} FROM attune.worker WHERE worker_type = %s ORDER BY name LIMIT %s"
+)
+WORKER_HEARTBEAT = WORKERS.statement(
+    "UPDATE attune.worker SET last_heartbeat = now() WHERE id = %s RETURNING {columns}"
+)
+
 
 class WorkerRepository(Repository[Worker, CreateWorkerInput, UpdateWorkerInput]):
     table = WORKERS
@@ -79,3 +96,17 @@ class WorkerRepository(Repository[Worker, CreateWorkerInput, UpdateWorkerInput])
 
     def get_by_name(self, name: str) -> Worker:
         return self._get_by("name", name)
+
+    def find_by_status(self, status: WorkerStatus, limit: int = DEFAULT_LIMIT) -> list[Worker]:
+        return self._all(WORKERS_BY_STATUS, (status, limit))
+
+    def find_by_type(self, worker_type: WorkerType, limit: int = DEFAULT_LIMIT) -> list[Worker]:
+        return self._all(WORKERS_BY_TYPE, (worker_type, limit))
+
+    def update_heartbeat(self, id: int) -> Worker:
+        """Record that the worker is alive now (the transaction's time); NotFound if no
+        worker has this id."""
+        updated = self._one(WORKER_HEARTBEAT, (id,))
+        if updated is None:
+            raise self._not_found(id)
+        return updated

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Json, Sensor, Trigger
-from ..statements import Table
+from ..statements import DEFAULT_LIMIT, Table
 from .base import RefRepository
 
 # -- triggers --------------------------------------------------------------------------
@@ -34,9 +34,22 @@ class UpdateTriggerInput:
 
 TRIGGERS = Table("trigger", Trigger, order_by="ref", json_columns=("param_schema", "out_schema"))
 
+TRIGGERS_BY_PACK = TRIGGERS.statement(
+    "SELECT {columns} FROM attune.trigger WHERE pack = %s ORDER BY ref LIMIT %s"
+)
+TRIGGERS_ENABLED = TRIGGERS.statement(
+    "SELECT {columns} FROM attune.trigger WHERE enabled ORDER BY ref LIMIT %s"
+)
+
 
 class TriggerRepository(RefRepository[Trigger, CreateTriggerInput, UpdateTriggerInput]):
     table = TRIGGERS
+
+    def find_by_pack(self, pack_id: int, limit: int = DEFAULT_LIMIT) -> list[Trigger]:
+        return self._all(TRIGGERS_BY_PACK, (pack_id, limit))
+
+    def find_enabled(self, limit: int = DEFAULT_LIMIT) -> list[Trigger]:
+        return self._all(TRIGGERS_ENABLED, (limit,))
 
 
 # -- sensors ---------------------------------------------------------------------------
@@ -71,6 +84,25 @@ class UpdateSensorInput:
 
 SENSORS = Table("sensor", Sensor, order_by="ref", json_columns=("param_schema", "config"))
 
+SENSORS_BY_TRIGGER = SENSORS.statement(
+    "SELECT {columns} FROM attune.sensor WHERE trigger = %s ORDER BY ref LIMIT %s"
+)
+SENSORS_BY_PACK = SENSORS.statement(
+    "SELECT {columns} FROM attune.sensor WHERE pack = %s ORDER BY ref LIMIT %s"
+)
+SENSORS_ENABLED = SENSORS.statement(
+    "SELECT {columns} FROM attune.sensor WHERE enabled ORDER BY ref LIMIT %s"
+)
+
 
 class SensorRepository(RefRepository[Sensor, CreateSensorInput, UpdateSensorInput]):
     table = SENSORS
+
+    def find_by_trigger(self, trigger_id: int, limit: int = DEFAULT_LIMIT) -> list[Sensor]:
+        return self._all(SENSORS_BY_TRIGGER, (trigger_id, limit))
+
+    def find_by_pack(self, pack_id: int, limit: int = DEFAULT_LIMIT) -> list[Sensor]:
+        return self._all(SENSORS_BY_PACK, (pack_id, limit))
+
+    def find_enabled(self, limit: int = DEFAULT_LIMIT) -> list[Sensor]:
+        return self._all(SENSORS_ENABLED, (limit,))
