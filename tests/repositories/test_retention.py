@@ -1,0 +1,140 @@
+"""Retention: purging history older than a cutoff, in bounded batches.
+
+Tests age their own rows into one fixed year and purge with a cutoff just after it.
+Rows no other test commits live there: transactional tests use 1900 and roll back;
+the one test that commits uses 1990, later than any cutoff of the others.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from attune_common.errors import ValidationError
+from attune_common.repositories import EnforcementRepository, EventRepository
+from tests.builders import EnforcementFixture, EventFixture
+
+Conn = psycopg.Connection[Any]
+
+LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)
+CUTOFF = LONG_AGO + timedelta(days=1)
+
+
+def age(conn: Conn, table: str, ids: list[int], created: datetime = LONG_AGO) -> None:
+    conn.execute(
+        sql.SQL("UPDATE {} SET created = %s WHERE id = ANY(%s)").format(
+            sql.Identifier("attune", table)
+        ),
+        (created, ids),
+    )
+
+
+def old_events(conn: Conn, count: int, created: datetime = LONG_AGO) -> list[int]:
+    ids = [EventFixture.unique().create(conn).id for _ in range(count)]
+    age(conn, "event", ids, created)
+    return ids
+
+
+class CountingCursor(psycopg.Cursor[Any]):
+    """Counts the statements run on its connection (a real connection, not a mock)."""
+
+    executed: list[bytes] = []
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        CountingCursor.executed.append(query if isinstance(query, bytes) else str(query).encode())
+        return super().execute(query, params, **kwargs)
+
+
+def test_delete_older_than_deletes_old_rows_and_keeps_newer(conn: Conn) -> None:
+    old = old_events(conn, 3)
+    newer = EventFixture.unique().create(conn)
+    deleted = EventRepository(conn).delete_older_than(CUTOFF)
+    assert deleted == 3
+    repository = EventRepository(conn)
+    assert [repository.find_by_id(id) for id in old] == [None, None, None]
+    assert repository.get_by_id(newer.id) == newer
+
+
+def test_delete_older_than_keeps_rows_created_at_the_cutoff(conn: Conn) -> None:
+    (at_cutoff,) = old_events(conn, 1, CUTOFF)
+    assert EventRepository(conn).delete_older_than(CUTOFF) == 0
+    assert EventRepository(conn).find_by_id(at_cutoff) is not None
+
+
+def test_delete_older_than_nothing_to_delete(conn: Conn) -> None:
+    assert EventRepository(conn).delete_older_than(LONG_AGO - timedelta(days=3650)) == 0
+
+
+def test_delete_older_than_works_in_batches(database_url: str) -> None:
+    CountingCursor.executed = []
+    with psycopg.connect(database_url, cursor_factory=CountingCursor) as conn:
+        old_events(conn, 10)
+        CountingCursor.executed.clear()
+        deleted = EventRepository(conn).delete_older_than(CUTOFF, batch_size=3)
+        conn.rollback()
+    assert deleted == 10
+    deletes = [query for query in CountingCursor.executed if query.startswith(b"DELETE")]
+    assert len(deletes) == 4  # 3 + 3 + 3 + 1
+
+
+def test_delete_older_than_on_autocommit_commits_each_batch(connect: Any) -> None:
+    year = datetime(1990, 6, 1, tzinfo=UTC)
+    writer = connect()
+    old = old_events(writer, 5, year)
+    writer.commit()
+    deleted = EventRepository(connect(autocommit=True)).delete_older_than(
+        year + timedelta(seconds=1), batch_size=2
+    )
+    assert deleted == 5
+    assert [EventRepository(connect()).find_by_id(id) for id in old] == [None] * 5
+
+
+def test_delete_older_than_skips_rows_another_transaction_holds(
+    conn: Conn, connect: Any
+) -> None:
+    old = old_events(conn, 3)
+    conn.commit()
+    holder = connect()
+    holder.execute("SELECT id FROM attune.event WHERE id = %s FOR UPDATE", (old[0],))
+    purger = connect()
+    purger.execute("SET lock_timeout = '200ms'")  # waiting for the lock would fail
+    deleted = EventRepository(purger).delete_older_than(CUTOFF)
+    purger.commit()
+    holder.rollback()
+    assert deleted == 2
+    assert EventRepository(conn).find_by_id(old[0]) is not None
+    EventRepository(conn).delete(old[0])  # leave nothing committed in 1900
+    conn.commit()
+
+
+def test_delete_older_than_events_keeps_their_enforcements(conn: Conn) -> None:
+    (old,) = old_events(conn, 1)
+    enforcement = EnforcementFixture.unique(event=EventRepository(conn).get_by_id(old)).create(
+        conn
+    )
+    assert EventRepository(conn).delete_older_than(CUTOFF) == 1
+    kept = EnforcementRepository(conn).get_by_id(enforcement.id)
+    assert kept.event is None
+    assert (kept.rule_ref, kept.trigger_ref, kept.payload) == (
+        enforcement.rule_ref,
+        enforcement.trigger_ref,
+        enforcement.payload,
+    )
+
+
+def test_delete_older_than_enforcements(conn: Conn) -> None:
+    old = [EnforcementFixture.unique().create(conn).id for _ in range(2)]
+    age(conn, "enforcement", old)
+    newer = EnforcementFixture.unique().create(conn)
+    assert EnforcementRepository(conn).delete_older_than(CUTOFF, batch_size=1) == 2
+    assert EnforcementRepository(conn).find_by_id(newer.id) == newer
+
+
+@pytest.mark.parametrize("batch_size", [0, -5])
+def test_delete_older_than_refuses_an_empty_batch(conn: Conn, batch_size: int) -> None:
+    with pytest.raises(ValidationError, match="batch_size"):
+        EventRepository(conn).delete_older_than(CUTOFF, batch_size=batch_size)
