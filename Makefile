@@ -20,7 +20,7 @@ test-serial:
 	$(BIN)/python -m pytest -n 0 $(PYTEST_ARGS)
 
 migrate:
-	$(BIN)/python -m attune_common migrate
+	$(BIN)/python -m attune_common migrate --create-database
 
 lint:
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from yoyo import get_backend, read_migrations  # type: ignore[import-untyped]
 
@@ -34,10 +35,7 @@ def migrations_dir() -> Path:
 
 def yoyo_url(url: str | None = None) -> str:
     """The yoyo URL (`postgresql+psycopg://...`) for a libpq URL or key=value string."""
-    try:
-        parts = conninfo_to_dict(database_url(url))
-    except psycopg.ProgrammingError as exc:
-        raise AttuneError(f"invalid database URL: {exc}") from exc
+    parts = _conninfo(url)
     user = str(parts.pop("user", ""))
     password = parts.pop("password", None)
     host = str(parts.pop("host", ""))
@@ -53,6 +51,30 @@ def yoyo_url(url: str | None = None) -> str:
     query = f"?{urlencode(parts)}" if parts else ""
     at = "@" if credentials else ""
     return f"postgresql+psycopg://{credentials}{at}{location}/{quote(dbname, safe='')}{query}"
+
+
+def create_database(url: str | None = None) -> bool:
+    """Create the database a URL names if it does not exist yet; True if it was created.
+
+    Connects to the server's `postgres` database to do so, as the URL's user.
+    """
+    params = _conninfo(url)
+    dbname = str(params.get("dbname") or params.get("user") or "")
+    try:
+        with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+                return False
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            return True
+    except psycopg.Error as exc:
+        raise AttuneError(f"cannot create database {dbname!r}: {exc}") from exc
+
+
+def _conninfo(url: str | None) -> dict[str, Any]:
+    try:
+        return conninfo_to_dict(database_url(url))
+    except psycopg.ProgrammingError as exc:
+        raise AttuneError(f"invalid database URL: {exc}") from exc
 
 
 @contextmanager
