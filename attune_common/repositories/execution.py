@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import Execution, ExecutionStatus, Inquiry, InquiryStatus, Json
-from ..statements import NEWEST_FIRST, Table
-from .base import Repository
+from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
+from .base import OccurrenceRepository
 
 # -- executions ------------------------------------------------------------------------
 
@@ -32,9 +32,46 @@ class UpdateExecutionInput:
 
 EXECUTIONS = Table("execution", Execution, order_by=NEWEST_FIRST, json_columns=("config", "result"))
 
+EXECUTIONS_BY_STATUS = EXECUTIONS.statement(
+    "SELECT {columns} FROM attune.execution WHERE status = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+EXECUTIONS_BY_ENFORCEMENT = EXECUTIONS.statement(
+    "SELECT {columns} FROM attune.execution WHERE enforcement = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+EXECUTIONS_BY_PARENT = EXECUTIONS.statement(
+    "SELECT {columns} FROM attune.execution WHERE parent = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+EXECUTIONS_BY_ACTION_REF = EXECUTIONS.statement(
+    "SELECT {columns} FROM attune.execution WHERE action_ref = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
 
-class ExecutionRepository(Repository[Execution, CreateExecutionInput, UpdateExecutionInput]):
+
+class ExecutionRepository(
+    OccurrenceRepository[Execution, CreateExecutionInput, UpdateExecutionInput]
+):
     table = EXECUTIONS
+
+    def find_by_status(
+        self, status: ExecutionStatus, limit: int = DEFAULT_LIMIT
+    ) -> list[Execution]:
+        return self._all(EXECUTIONS_BY_STATUS, (status, limit))
+
+    def find_by_enforcement(
+        self, enforcement_id: int, limit: int = DEFAULT_LIMIT
+    ) -> list[Execution]:
+        return self._all(EXECUTIONS_BY_ENFORCEMENT, (enforcement_id, limit))
+
+    def find_children(self, parent_id: int, limit: int = DEFAULT_LIMIT) -> list[Execution]:
+        """The executions started by `parent_id` (its direct children, not theirs)."""
+        return self._all(EXECUTIONS_BY_PARENT, (parent_id, limit))
+
+    def find_by_action_ref(self, action_ref: str, limit: int = DEFAULT_LIMIT) -> list[Execution]:
+        """Executions of an action by its ref: still found after the action is deleted."""
+        return self._all(EXECUTIONS_BY_ACTION_REF, (action_ref, limit))
 
 
 # -- inquiries -------------------------------------------------------------------------
@@ -65,6 +102,61 @@ INQUIRIES = Table(
     "inquiry", Inquiry, order_by=NEWEST_FIRST, json_columns=("response_schema", "response")
 )
 
+INQUIRIES_BY_STATUS = INQUIRIES.statement(
+    "SELECT {columns} FROM attune.inquiry WHERE status = %s ORDER BY created DESC, id DESC LIMIT %s"
+)
+INQUIRIES_BY_EXECUTION = INQUIRIES.statement(
+    "SELECT {columns} FROM attune.inquiry WHERE execution = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+# None leaves a column as it is (the UpdateInquiryInput rule), so COALESCE is exact.
+# Setting status 'responded' without a time stamps responded_at with the transaction's
+# now(), in the same statement.
+UPDATE_INQUIRY = INQUIRIES.statement(
+    "UPDATE attune.inquiry SET"
+    " status = COALESCE(%(status)s, status),"
+    " response = COALESCE(%(response)s, response),"
+    " assigned_to = COALESCE(%(assigned_to)s, assigned_to),"
+    " timeout_at = COALESCE(%(timeout_at)s, timeout_at),"
+    " responded_at = COALESCE(%(responded_at)s,"
+    "  CASE WHEN %(responding)s THEN now() ELSE responded_at END)"
+    " WHERE id = %(id)s RETURNING {columns}"
+)
 
-class InquiryRepository(Repository[Inquiry, CreateInquiryInput, UpdateInquiryInput]):
+
+class InquiryRepository(OccurrenceRepository[Inquiry, CreateInquiryInput, UpdateInquiryInput]):
     table = INQUIRIES
+
+    def find_by_status(self, status: InquiryStatus, limit: int = DEFAULT_LIMIT) -> list[Inquiry]:
+        return self._all(INQUIRIES_BY_STATUS, (status, limit))
+
+    def find_by_execution(self, execution_id: int, limit: int = DEFAULT_LIMIT) -> list[Inquiry]:
+        return self._all(INQUIRIES_BY_EXECUTION, (execution_id, limit))
+
+    def update(self, id: int, data: UpdateInquiryInput) -> Inquiry:
+        """Change the fields of `data` that are not None; an empty update changes nothing.
+
+        Responding records when: an update that sets `status` to `responded` stores
+        `responded_at = now()` (the transaction's time) unless it gives `responded_at`
+        itself, also when the inquiry had already responded. Other statuses leave
+        `responded_at` as it is.
+        """
+        columns, values = self.table.values(data)
+        if all(value is None for value in values):
+            return self.get_by_id(id)
+        params = dict(zip(columns, values, strict=True))
+        params |= {"responding": data.status == InquiryStatus.RESPONDED, "id": id}
+        updated = self._one(UPDATE_INQUIRY, params)
+        if updated is None:
+            raise self._not_found(id)
+        return updated
+
+    def respond(self, id: int, response: Json, responded_at: datetime | None = None) -> Inquiry:
+        """Record the answer: status `responded`, `response`, and `responded_at` (now()
+        unless given)."""
+        return self.update(
+            id,
+            UpdateInquiryInput(
+                status=InquiryStatus.RESPONDED, response=response, responded_at=responded_at
+            ),
+        )

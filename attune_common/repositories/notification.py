@@ -1,13 +1,14 @@
 """Notifications: what changed, for the UI. Inserting one also sends it with
-pg_notify on its channel once the transaction commits."""
+pg_notify on its channel once the transaction commits (a trigger of the schema):
+the payload is the JSON object {"id", "entity_type", "entity", "activity"}."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..models import Json, Notification, NotificationStatus
-from ..statements import NEWEST_FIRST, Table
-from .base import Repository
+from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
+from .base import OccurrenceRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,25 @@ NOTIFICATIONS = Table(
     "notification", Notification, order_by=NEWEST_FIRST, json_columns=("content",)
 )
 
+NOTIFICATIONS_BY_STATE = NOTIFICATIONS.statement(
+    "SELECT {columns} FROM attune.notification WHERE state = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+NOTIFICATIONS_BY_CHANNEL = NOTIFICATIONS.statement(
+    "SELECT {columns} FROM attune.notification WHERE channel = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+
 
 class NotificationRepository(
-    Repository[Notification, CreateNotificationInput, UpdateNotificationInput]
+    OccurrenceRepository[Notification, CreateNotificationInput, UpdateNotificationInput]
 ):
     table = NOTIFICATIONS
+
+    def find_by_state(
+        self, state: NotificationStatus, limit: int = DEFAULT_LIMIT
+    ) -> list[Notification]:
+        return self._all(NOTIFICATIONS_BY_STATE, (state, limit))
+
+    def find_by_channel(self, channel: str, limit: int = DEFAULT_LIMIT) -> list[Notification]:
+        return self._all(NOTIFICATIONS_BY_CHANNEL, (channel, limit))

@@ -1,0 +1,374 @@
+"""ArtifactRepository against the real database: CRUD, versions sharing a ref, the
+finders, and the retention_limit rule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+import psycopg
+import pytest
+
+from attune_common.errors import NotFound, ValidationError
+from attune_common.models import Artifact, ArtifactRetention, ArtifactType, OwnerType
+from attune_common.repositories import (
+    ArtifactRepository,
+    CreateArtifactInput,
+    UpdateArtifactInput,
+)
+from tests.builders import ArtifactFixture, unique_name, unique_ref
+
+Conn = psycopg.Connection[Any]
+
+MISSING_ID = 2**62
+
+
+def ids(rows: list[Artifact]) -> list[int]:
+    return [row.id for row in rows]
+
+
+def only(rows: list[Artifact], mine: list[Artifact]) -> list[int]:
+    """The ids of `rows` that are among `mine`, in the order `rows` has them."""
+    wanted = set(ids(mine))
+    return [row.id for row in rows if row.id in wanted]
+
+
+def newest_first(rows: list[Artifact]) -> list[int]:
+    """Ids as a newest-first list holds rows made in one transaction (same created)."""
+    return sorted(ids(rows), reverse=True)
+
+
+def transaction_now(conn: Conn) -> datetime:
+    row = conn.execute("SELECT now()").fetchone()
+    assert row is not None
+    return cast(datetime, row[0])
+
+
+# -- create ----------------------------------------------------------------------------
+
+
+def test_create_minimal_applies_schema_defaults(conn: Conn) -> None:
+    ref = unique_ref("artifact")
+
+    artifact = ArtifactRepository(conn).create(CreateArtifactInput(ref=ref, type=ArtifactType.URL))
+
+    assert (artifact.ref, artifact.type) == (ref, ArtifactType.URL)
+    assert artifact.scope is OwnerType.SYSTEM
+    assert artifact.owner == ""
+    assert artifact.retention_policy is ArtifactRetention.VERSIONS
+    assert artifact.retention_limit == 1
+    assert artifact.created == artifact.updated == transaction_now(conn)
+
+
+def test_create_full_round_trips_every_column(conn: Conn) -> None:
+    data = CreateArtifactInput(
+        ref=unique_ref("artifact"),
+        type=ArtifactType.FILE_IMAGE,
+        scope=OwnerType.PACK,
+        owner=unique_name("pack"),
+        retention_policy=ArtifactRetention.DAYS,
+        retention_limit=30,
+    )
+
+    artifact = ArtifactRepository(conn).create(data)
+
+    assert (
+        artifact.ref,
+        artifact.type,
+        artifact.scope,
+        artifact.owner,
+        artifact.retention_policy,
+        artifact.retention_limit,
+    ) == (
+        data.ref,
+        ArtifactType.FILE_IMAGE,
+        OwnerType.PACK,
+        data.owner,
+        ArtifactRetention.DAYS,
+        30,
+    )
+    assert ArtifactRepository(conn).get_by_id(artifact.id) == artifact
+
+
+@pytest.mark.parametrize("artifact_type", list(ArtifactType))
+def test_create_stores_each_type_as_enum_member(conn: Conn, artifact_type: ArtifactType) -> None:
+    artifact = ArtifactFixture.unique().with_type(artifact_type).create(conn)
+
+    stored = ArtifactRepository(conn).get_by_id(artifact.id)
+    assert stored.type is artifact_type
+    assert type(stored.type) is ArtifactType
+
+
+@pytest.mark.parametrize("policy", list(ArtifactRetention))
+def test_create_stores_each_retention_policy_as_enum_member(
+    conn: Conn, policy: ArtifactRetention
+) -> None:
+    artifact = ArtifactFixture.unique().with_retention_policy(policy).create(conn)
+
+    assert ArtifactRepository(conn).get_by_id(artifact.id).retention_policy is policy
+
+
+@pytest.mark.parametrize("scope", list(OwnerType))
+def test_create_stores_each_scope_as_enum_member(conn: Conn, scope: OwnerType) -> None:
+    artifact = ArtifactFixture.unique().with_(scope=scope, owner="someone").create(conn)
+
+    assert ArtifactRepository(conn).get_by_id(artifact.id).scope is scope
+
+
+def test_create_same_ref_twice_stores_two_versions(conn: Conn) -> None:
+    ref = unique_ref("artifact")
+
+    first, second = (ArtifactFixture.unique().with_ref(ref).create(conn) for _ in range(2))
+
+    assert first.id != second.id
+    assert first.ref == second.ref == ref
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_create_with_retention_limit_below_one_raises_validation_error(
+    conn: Conn, limit: int
+) -> None:
+    ref = unique_ref("artifact")
+    repository = ArtifactRepository(conn)
+
+    with pytest.raises(ValidationError) as raised, conn.transaction():
+        repository.create(
+            CreateArtifactInput(ref=ref, type=ArtifactType.OTHER, retention_limit=limit)
+        )
+
+    assert raised.value.constraint == "artifact_retention_limit_positive"
+    assert repository.find_by_ref(ref) == []
+
+
+def test_create_with_unknown_type_raises_and_stores_nothing(conn: Conn) -> None:
+    ref = unique_ref("artifact")
+    repository = ArtifactRepository(conn)
+
+    with pytest.raises(ValidationError), conn.transaction():
+        repository.create(CreateArtifactInput(ref=ref, type=cast(ArtifactType, "file_video")))
+
+    assert repository.find_by_ref(ref) == []
+
+
+# -- read ------------------------------------------------------------------------------
+
+
+def test_find_by_id_returns_the_row(conn: Conn) -> None:
+    artifact = ArtifactFixture.unique().create(conn)
+
+    assert ArtifactRepository(conn).find_by_id(artifact.id) == artifact
+
+
+def test_find_by_id_missing_returns_none(conn: Conn) -> None:
+    assert ArtifactRepository(conn).find_by_id(MISSING_ID) is None
+
+
+def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
+    with pytest.raises(NotFound) as raised:
+        ArtifactRepository(conn).get_by_id(MISSING_ID)
+
+    assert (raised.value.entity, raised.value.field) == ("Artifact", "id")
+
+
+def test_list_holds_mine_newest_first(conn: Conn) -> None:
+    mine = [ArtifactFixture.unique().create(conn) for _ in range(3)]
+
+    assert only(ArtifactRepository(conn).list(), mine) == newest_first(mine)
+
+
+def test_list_orders_by_created_before_id(conn: Conn) -> None:
+    older, newer = (ArtifactFixture.unique().create(conn) for _ in range(2))
+    conn.execute(
+        "UPDATE attune.artifact SET created = created - interval '1 hour' WHERE id = %s",
+        (newer.id,),
+    )
+
+    assert only(ArtifactRepository(conn).list(), [older, newer]) == [older.id, newer.id]
+
+
+def test_list_limit_and_offset_page_through_the_order(conn: Conn) -> None:
+    # One snapshot for the whole test, so rows others commit meanwhile cannot shift pages.
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    for _ in range(3):
+        ArtifactFixture.unique().create(conn)
+    repository = ArtifactRepository(conn)
+
+    first_three = repository.list(limit=3)
+
+    assert len(first_three) == 3
+    assert repository.list(limit=2, offset=1) == first_three[1:3]
+
+
+# -- update ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("type", ArtifactType.PROGRESS),
+        ("scope", OwnerType.IDENTITY),
+        ("owner", "alice"),
+        ("retention_policy", ArtifactRetention.HOURS),
+        ("retention_limit", 12),
+    ],
+)
+def test_update_changes_only_that_field(conn: Conn, field: str, value: Any) -> None:
+    artifact = ArtifactFixture.unique().create(conn)
+
+    updated = ArtifactRepository(conn).update(artifact.id, UpdateArtifactInput(**{field: value}))
+
+    assert getattr(updated, field) == value
+    unchanged = ("ref", "type", "scope", "owner", "retention_policy", "retention_limit")
+    for other in unchanged:
+        if other != field:
+            assert getattr(updated, other) == getattr(artifact, other), other
+    assert ArtifactRepository(conn).get_by_id(artifact.id) == updated
+
+
+def test_update_nothing_returns_the_row_unchanged(conn: Conn) -> None:
+    artifact = ArtifactFixture.unique().create(conn)
+
+    assert ArtifactRepository(conn).update(artifact.id, UpdateArtifactInput()) == artifact
+
+
+@pytest.mark.parametrize(
+    "data",
+    [UpdateArtifactInput(), UpdateArtifactInput(retention_limit=5)],
+    ids=["empty", "limit"],
+)
+def test_update_missing_raises_not_found(conn: Conn, data: UpdateArtifactInput) -> None:
+    with pytest.raises(NotFound) as raised:
+        ArtifactRepository(conn).update(MISSING_ID, data)
+
+    assert raised.value.value == MISSING_ID
+
+
+def test_update_retention_limit_to_zero_raises_and_leaves_row(conn: Conn) -> None:
+    artifact = ArtifactFixture.unique().with_retention_limit(3).create(conn)
+    repository = ArtifactRepository(conn)
+
+    with pytest.raises(ValidationError) as raised, conn.transaction():
+        repository.update(artifact.id, UpdateArtifactInput(owner="bob", retention_limit=0))
+
+    assert raised.value.constraint == "artifact_retention_limit_positive"
+    assert repository.get_by_id(artifact.id) == artifact
+
+
+# -- delete ----------------------------------------------------------------------------
+
+
+def test_delete_removes_the_row(conn: Conn) -> None:
+    artifact = ArtifactFixture.unique().create(conn)
+    repository = ArtifactRepository(conn)
+
+    assert repository.delete(artifact.id) is True
+    assert repository.find_by_id(artifact.id) is None
+
+
+def test_delete_missing_returns_false(conn: Conn) -> None:
+    assert ArtifactRepository(conn).delete(MISSING_ID) is False
+
+
+def test_delete_one_version_keeps_the_others(conn: Conn) -> None:
+    ref = unique_ref("artifact")
+    versions = [ArtifactFixture.unique().with_ref(ref).create(conn) for _ in range(3)]
+    repository = ArtifactRepository(conn)
+
+    assert repository.delete(versions[1].id)
+
+    assert ids(repository.find_by_ref(ref)) == newest_first([versions[0], versions[2]])
+
+
+# -- finders ---------------------------------------------------------------------------
+
+
+def test_find_by_ref_returns_every_version_newest_first(conn: Conn) -> None:
+    ref = unique_ref("artifact")
+    versions = [ArtifactFixture.unique().with_ref(ref).create(conn) for _ in range(3)]
+    ArtifactFixture.unique().create(conn)
+    repository = ArtifactRepository(conn)
+
+    assert ids(repository.find_by_ref(ref)) == newest_first(versions)
+    assert ids(repository.find_by_ref(ref, limit=1)) == newest_first(versions)[:1]
+
+
+def test_find_by_ref_puts_the_latest_created_first(conn: Conn) -> None:
+    ref = unique_ref("artifact")
+    older, newer = (ArtifactFixture.unique().with_ref(ref).create(conn) for _ in range(2))
+    conn.execute(
+        "UPDATE attune.artifact SET created = created - interval '1 day' WHERE id = %s",
+        (newer.id,),
+    )
+
+    assert ids(ArtifactRepository(conn).find_by_ref(ref)) == [older.id, newer.id]
+
+
+def test_find_by_ref_unknown_is_empty(conn: Conn) -> None:
+    assert ArtifactRepository(conn).find_by_ref(unique_ref("artifact")) == []
+
+
+def test_find_by_scope_returns_mine_in_that_scope_newest_first(conn: Conn) -> None:
+    owner = unique_name("sensor")
+    in_scope = [
+        ArtifactFixture.unique().with_(scope=OwnerType.SENSOR, owner=owner).create(conn)
+        for _ in range(2)
+    ]
+    system = ArtifactFixture.unique().create(conn)
+
+    found = ArtifactRepository(conn).find_by_scope(OwnerType.SENSOR)
+
+    assert all(row.scope is OwnerType.SENSOR for row in found)
+    assert only(found, [*in_scope, system]) == newest_first(in_scope)
+
+
+def test_find_by_owner_matches_scope_and_owner(conn: Conn) -> None:
+    owner = unique_name("pack")
+    mine = [
+        ArtifactFixture.unique().with_(scope=OwnerType.PACK, owner=owner).create(conn)
+        for _ in range(2)
+    ]
+    # The same name in another scope is another owner.
+    ArtifactFixture.unique().with_(scope=OwnerType.ACTION, owner=owner).create(conn)
+    ArtifactFixture.unique().with_(scope=OwnerType.PACK, owner=unique_name("pack")).create(conn)
+    repository = ArtifactRepository(conn)
+
+    assert ids(repository.find_by_owner(OwnerType.PACK, owner)) == newest_first(mine)
+    assert ids(repository.find_by_owner(OwnerType.PACK, owner, limit=1)) == [max(ids(mine))]
+
+
+def test_find_by_owner_unknown_is_empty(conn: Conn) -> None:
+    ArtifactFixture.unique().create(conn)
+
+    assert ArtifactRepository(conn).find_by_owner(OwnerType.IDENTITY, unique_name("u")) == []
+
+
+def test_find_by_type_returns_mine_of_that_type_newest_first(conn: Conn) -> None:
+    tables = [
+        ArtifactFixture.unique().with_type(ArtifactType.FILE_DATATABLE).create(conn)
+        for _ in range(2)
+    ]
+    text = ArtifactFixture.unique().create(conn)
+    repository = ArtifactRepository(conn)
+
+    found = repository.find_by_type(ArtifactType.FILE_DATATABLE)
+
+    assert all(row.type is ArtifactType.FILE_DATATABLE for row in found)
+    assert only(found, [*tables, text]) == newest_first(tables)
+    assert len(repository.find_by_type(ArtifactType.FILE_DATATABLE, limit=1)) == 1
+
+
+def test_find_by_retention_policy_returns_mine_with_that_policy_newest_first(
+    conn: Conn,
+) -> None:
+    by_minutes = [
+        ArtifactFixture.unique().with_retention_policy(ArtifactRetention.MINUTES).create(conn)
+        for _ in range(2)
+    ]
+    by_versions = ArtifactFixture.unique().create(conn)
+    repository = ArtifactRepository(conn)
+
+    found = repository.find_by_retention_policy(ArtifactRetention.MINUTES)
+
+    assert all(row.retention_policy is ArtifactRetention.MINUTES for row in found)
+    assert only(found, [*by_minutes, by_versions]) == newest_first(by_minutes)
+    assert len(repository.find_by_retention_policy(ArtifactRetention.MINUTES, limit=1)) == 1
