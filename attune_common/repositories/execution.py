@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,11 +50,31 @@ EXECUTIONS_BY_ACTION_REF = EXECUTIONS.statement(
     " ORDER BY created DESC, id DESC LIMIT %s"
 )
 
+# The oldest `requested` executions (of some actions), locked for this transaction;
+# rows another transaction holds are skipped, so concurrent schedulers never share one.
+CLAIM_REQUESTED = EXECUTIONS.statement(
+    "WITH claimed AS MATERIALIZED ("
+    " SELECT id FROM attune.execution WHERE status = 'requested'"
+    " ORDER BY created, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " UPDATE attune.execution SET status = 'scheduling'"
+    " WHERE id IN (SELECT id FROM claimed)"
+    " RETURNING {columns}"
+)
+CLAIM_REQUESTED_OF_ACTIONS = EXECUTIONS.statement(
+    "WITH claimed AS MATERIALIZED ("
+    " SELECT id FROM attune.execution WHERE status = 'requested' AND action_ref = ANY(%s)"
+    " ORDER BY created, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " UPDATE attune.execution SET status = 'scheduling'"
+    " WHERE id IN (SELECT id FROM claimed)"
+    " RETURNING {columns}"
+)
+
 
 class ExecutionRepository(
     OccurrenceRepository[Execution, CreateExecutionInput, UpdateExecutionInput]
 ):
     table = EXECUTIONS
+    page_filters = ("status", "action_ref")
 
     def find_by_status(
         self, status: ExecutionStatus, limit: int = DEFAULT_LIMIT
@@ -72,6 +93,21 @@ class ExecutionRepository(
     def find_by_action_ref(self, action_ref: str, limit: int = DEFAULT_LIMIT) -> list[Execution]:
         """Executions of an action by its ref: still found after the action is deleted."""
         return self._all(EXECUTIONS_BY_ACTION_REF, (action_ref, limit))
+
+    def claim_requested(
+        self, limit: int = 1, action_refs: Sequence[str] | None = None
+    ) -> list[Execution]:
+        """Move up to `limit` of the oldest `requested` executions (only of these actions,
+        if given) to `scheduling` and return them, oldest first.
+
+        Exactly once across replicas, within the caller's transaction: see
+        `EnforcementRepository.claim_created`.
+        """
+        if action_refs is None:
+            claimed = self._all(CLAIM_REQUESTED, (limit,))
+        else:
+            claimed = self._all(CLAIM_REQUESTED_OF_ACTIONS, (list(action_refs), limit))
+        return sorted(claimed, key=lambda row: (row.created, row.id))
 
 
 # -- inquiries -------------------------------------------------------------------------
@@ -126,6 +162,7 @@ UPDATE_INQUIRY = INQUIRIES.statement(
 
 class InquiryRepository(OccurrenceRepository[Inquiry, CreateInquiryInput, UpdateInquiryInput]):
     table = INQUIRIES
+    page_filters = ("status", "execution")
 
     def find_by_status(self, status: InquiryStatus, limit: int = DEFAULT_LIMIT) -> list[Inquiry]:
         return self._all(INQUIRIES_BY_STATUS, (status, limit))

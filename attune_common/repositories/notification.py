@@ -45,6 +45,7 @@ class NotificationRepository(
     OccurrenceRepository[Notification, CreateNotificationInput, UpdateNotificationInput]
 ):
     table = NOTIFICATIONS
+    page_filters = ("state", "channel")
 
     def find_by_state(
         self, state: NotificationStatus, limit: int = DEFAULT_LIMIT

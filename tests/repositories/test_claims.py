@@ -14,9 +14,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from attune_common.models import EnforcementStatus
-from attune_common.repositories import CreateEnforcementInput, EnforcementRepository
-from tests.builders import EnforcementFixture, unique_ref
+from attune_common.models import EnforcementStatus, ExecutionStatus
+from attune_common.repositories import (
+    CreateEnforcementInput,
+    CreateExecutionInput,
+    EnforcementRepository,
+    ExecutionRepository,
+)
+from tests.builders import EnforcementFixture, ExecutionFixture, unique_ref
 
 Conn = psycopg.Connection[Any]
 
@@ -176,3 +181,102 @@ def test_claim_created_without_a_filter_takes_the_oldest_of_the_table(
             claimed.extend(row.id for row in rows)
         assert claimed == queue
         assert {status_of(conn, id) for id in queue} == {EnforcementStatus.PROCESSED}
+
+
+# -- executions ------------------------------------------------------------------------
+
+
+def requested(conn: Conn, action_ref: str, count: int) -> list[int]:
+    """`count` requested executions of one action, oldest first."""
+    created = ExecutionRepository(conn).create_many(
+        [CreateExecutionInput(action_ref=action_ref, config={"n": n}) for n in range(count)]
+    )
+    return [execution.id for execution in created]
+
+
+def drain_executions(url: str, action_ref: str, batch: int) -> list[int]:
+    """A scheduler replica: claim and commit until nothing is left."""
+    claimed: list[int] = []
+    with psycopg.connect(url) as conn:
+        repository = ExecutionRepository(conn)
+        while rows := repository.claim_requested(limit=batch, action_refs=[action_ref]):
+            conn.commit()
+            claimed.extend(row.id for row in rows)
+    return claimed
+
+
+def test_claim_requested_takes_the_oldest_first_and_schedules_them(conn: Conn) -> None:
+    action_ref = unique_ref("action")
+    queue = requested(conn, action_ref, 3)
+    repository = ExecutionRepository(conn)
+    first = repository.claim_requested(limit=2, action_refs=[action_ref])
+    assert [row.id for row in first] == queue[:2]
+    assert {row.status for row in first} == {ExecutionStatus.SCHEDULING}
+    assert repository.get_by_id(queue[2]).status is ExecutionStatus.REQUESTED
+    assert [row.id for row in repository.claim_requested(5, [action_ref])] == queue[2:]
+
+
+def test_claim_requested_skips_executions_past_requested(conn: Conn) -> None:
+    action_ref = unique_ref("action")
+    for status in ExecutionStatus:
+        if status is not ExecutionStatus.REQUESTED:
+            ExecutionFixture.unique().with_(action_ref=action_ref, status=status).create(conn)
+    (waiting,) = requested(conn, action_ref, 1)
+    claimed = ExecutionRepository(conn).claim_requested(limit=20, action_refs=[action_ref])
+    assert [row.id for row in claimed] == [waiting]
+
+
+def test_claim_requested_only_of_the_actions_given(conn: Conn) -> None:
+    mine, theirs = unique_ref("action"), unique_ref("action")
+    requested(conn, theirs, 2)
+    expected = requested(conn, mine, 2)
+    claimed = ExecutionRepository(conn).claim_requested(limit=10, action_refs=[mine])
+    assert [row.id for row in claimed] == expected
+
+
+def test_claim_requested_rolled_back_is_claimable_again(conn: Conn, connect: Any) -> None:
+    action_ref = unique_ref("action")
+    queue = requested(conn, action_ref, 2)
+    conn.commit()
+    dying = connect()
+    assert len(ExecutionRepository(dying).claim_requested(2, [action_ref])) == 2
+    dying.rollback()
+    again = ExecutionRepository(connect()).claim_requested(2, [action_ref])
+    assert [row.id for row in again] == queue
+
+
+def test_claim_requested_does_not_wait_for_rows_another_transaction_holds(
+    conn: Conn, connect: Any
+) -> None:
+    action_ref = unique_ref("action")
+    queue = requested(conn, action_ref, 3)
+    conn.commit()
+    first, second = connect(), connect()
+    second.execute("SET lock_timeout = '200ms'")
+    held = ExecutionRepository(first).claim_requested(1, [action_ref])
+    taken = ExecutionRepository(second).claim_requested(10, [action_ref])
+    assert [row.id for row in held] == queue[:1]
+    assert [row.id for row in taken] == queue[1:]
+
+
+def test_claim_requested_by_several_processes_is_exactly_once(
+    conn: Conn, database_url: str
+) -> None:
+    action_ref = unique_ref("action")
+    queue = requested(conn, action_ref, 200)
+    conn.commit()
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=3, mp_context=spawn) as replicas:
+        claims = list(replicas.map(drain_executions, [database_url] * 3, [action_ref] * 3, [5] * 3))
+    every_claim = [id for claim in claims for id in claim]
+    assert len(every_claim) == len(set(every_claim)), "an execution was claimed twice"
+    assert sorted(every_claim) == sorted(queue)
+
+
+def test_claim_requested_without_a_filter_takes_the_oldest_of_the_table(
+    isolated_database_url: str,
+) -> None:
+    with psycopg.connect(isolated_database_url) as conn:
+        queue = requested(conn, unique_ref("action"), 2) + requested(conn, unique_ref("action"), 2)
+        claimed = ExecutionRepository(conn).claim_requested(limit=10)
+        assert [row.id for row in claimed] == queue

@@ -10,15 +10,31 @@ import psycopg
 import pytest
 
 from attune_common.errors import ValidationError
-from attune_common.models import EnforcementStatus
+from attune_common.models import (
+    EnforcementStatus,
+    ExecutionStatus,
+    InquiryStatus,
+    NotificationStatus,
+)
 from attune_common.paging import encode_cursor
 from attune_common.repositories import (
     CreateEventInput,
     EnforcementRepository,
     EventRepository,
+    ExecutionRepository,
+    InquiryRepository,
+    NotificationRepository,
 )
 from attune_common.repositories.event import EVENTS
-from tests.builders import EnforcementFixture, EventFixture, unique_ref
+from tests.builders import (
+    EnforcementFixture,
+    EventFixture,
+    ExecutionFixture,
+    InquiryFixture,
+    NotificationFixture,
+    unique_name,
+    unique_ref,
+)
 
 Conn = psycopg.Connection[Any]
 
@@ -204,3 +220,40 @@ def test_list_page_cursor_survives_a_round_trip_through_text(conn: Conn) -> None
     rest = EventRepository(conn).list_page(after=cursor, limit=5, trigger_ref=trigger_ref)
     assert [e.id for e in rest.items] == ids[1:]
     assert timedelta(0) == first.items[0].created - rest.items[0].created
+
+
+def test_list_page_of_executions_filters_on_status_and_action_ref(conn: Conn) -> None:
+    action_ref = unique_ref("action")
+    running = [
+        ExecutionFixture.unique()
+        .with_(action_ref=action_ref, status=ExecutionStatus.RUNNING)
+        .create(conn)
+        .id
+        for _ in range(3)
+    ]
+    ExecutionFixture.unique().with_(action_ref=action_ref).create(conn)
+    repository = ExecutionRepository(conn)
+    pages = all_pages(repository, 2, action_ref=action_ref, status=ExecutionStatus.RUNNING)
+    assert pages == [running[::-1][:2], running[::-1][2:]]
+
+
+def test_list_page_of_inquiries_filters_on_execution_and_status(conn: Conn) -> None:
+    execution = ExecutionFixture.unique().create(conn)
+    pending = InquiryFixture.unique(execution).create(conn)
+    answered = InquiryFixture.unique(execution).with_(status=InquiryStatus.RESPONDED).create(conn)
+    InquiryFixture.unique().create(conn)
+    repository = InquiryRepository(conn)
+    page = repository.list_page(execution=execution.id)
+    assert [i.id for i in page.items] == [answered.id, pending.id]
+    page = repository.list_page(execution=execution.id, status=InquiryStatus.PENDING)
+    assert [i.id for i in page.items] == [pending.id]
+
+
+def test_list_page_of_notifications_filters_on_channel_and_state(conn: Conn) -> None:
+    channel = unique_name("channel")
+    queued = NotificationFixture.unique().with_(channel=channel, state="queued").create(conn)
+    fresh = NotificationFixture.unique().with_(channel=channel).create(conn)
+    repository = NotificationRepository(conn)
+    assert [n.id for n in repository.list_page(channel=channel).items] == [fresh.id, queued.id]
+    page = repository.list_page(channel=channel, state=NotificationStatus.QUEUED)
+    assert [n.id for n in page.items] == [queued.id]

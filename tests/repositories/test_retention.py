@@ -8,15 +8,27 @@ the one test that commits uses 1990, later than any cutoff of the others.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from attune_common.errors import ValidationError
-from attune_common.repositories import EnforcementRepository, EventRepository
-from tests.builders import EnforcementFixture, EventFixture
+from attune_common.repositories import (
+    EnforcementRepository,
+    EventRepository,
+    ExecutionRepository,
+    InquiryRepository,
+    NotificationRepository,
+)
+from tests.builders import (
+    EnforcementFixture,
+    EventFixture,
+    ExecutionFixture,
+    InquiryFixture,
+    NotificationFixture,
+)
 
 Conn = psycopg.Connection[Any]
 
@@ -42,7 +54,7 @@ def old_events(conn: Conn, count: int, created: datetime = LONG_AGO) -> list[int
 class CountingCursor(psycopg.Cursor[Any]):
     """Counts the statements run on its connection (a real connection, not a mock)."""
 
-    executed: list[bytes] = []
+    executed: ClassVar[list[bytes]] = []
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         CountingCursor.executed.append(query if isinstance(query, bytes) else str(query).encode())
@@ -93,9 +105,7 @@ def test_delete_older_than_on_autocommit_commits_each_batch(connect: Any) -> Non
     assert [EventRepository(connect()).find_by_id(id) for id in old] == [None] * 5
 
 
-def test_delete_older_than_skips_rows_another_transaction_holds(
-    conn: Conn, connect: Any
-) -> None:
+def test_delete_older_than_skips_rows_another_transaction_holds(conn: Conn, connect: Any) -> None:
     old = old_events(conn, 3)
     conn.commit()
     holder = connect()
@@ -113,9 +123,7 @@ def test_delete_older_than_skips_rows_another_transaction_holds(
 
 def test_delete_older_than_events_keeps_their_enforcements(conn: Conn) -> None:
     (old,) = old_events(conn, 1)
-    enforcement = EnforcementFixture.unique(event=EventRepository(conn).get_by_id(old)).create(
-        conn
-    )
+    enforcement = EnforcementFixture.unique(event=EventRepository(conn).get_by_id(old)).create(conn)
     assert EventRepository(conn).delete_older_than(CUTOFF) == 1
     kept = EnforcementRepository(conn).get_by_id(enforcement.id)
     assert kept.event is None
@@ -138,3 +146,22 @@ def test_delete_older_than_enforcements(conn: Conn) -> None:
 def test_delete_older_than_refuses_an_empty_batch(conn: Conn, batch_size: int) -> None:
     with pytest.raises(ValidationError, match="batch_size"):
         EventRepository(conn).delete_older_than(CUTOFF, batch_size=batch_size)
+
+
+def test_delete_older_than_executions_removes_their_inquiries(conn: Conn) -> None:
+    old = ExecutionFixture.unique().create(conn)
+    inquiry = InquiryFixture.unique(old).create(conn)
+    child = ExecutionFixture.unique(parent=old).create(conn)
+    age(conn, "execution", [old.id])
+    assert ExecutionRepository(conn).delete_older_than(CUTOFF) == 1
+    assert InquiryRepository(conn).find_by_id(inquiry.id) is None
+    kept = ExecutionRepository(conn).get_by_id(child.id)
+    assert (kept.parent, kept.action_ref) == (None, child.action_ref)
+
+
+def test_delete_older_than_notifications(conn: Conn) -> None:
+    old = [NotificationFixture.unique().create(conn).id for _ in range(3)]
+    age(conn, "notification", old)
+    newer = NotificationFixture.unique().create(conn)
+    assert NotificationRepository(conn).delete_older_than(CUTOFF, batch_size=2) == 3
+    assert NotificationRepository(conn).find_by_id(newer.id) == newer
