@@ -1,11 +1,19 @@
-"""Identities and RBAC: permission sets, and the assignments that grant them."""
+"""Identities and RBAC: permission sets, and the assignments that grant them.
+
+Passwords are stored only as Argon2id hashes (see `attune_common.passwords`): a
+`password_hash` handed to create/update that is not one is refused, so a plaintext
+passed by mistake never reaches the database.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from ..models import Identity, JsonArray, JsonObject, PermissionAssignment, PermissionSet
-from ..statements import NEWEST_FIRST, Table
+from ..errors import ValidationError
+from ..models import Identity, Json, JsonArray, JsonObject, PermissionAssignment, PermissionSet
+from ..passwords import hash_password, is_password_hash, verify_password
+from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
 from .base import BaseRepository, RefRepository, Repository
 
 # -- identities ------------------------------------------------------------------------
@@ -28,15 +36,58 @@ class UpdateIdentityInput:
 
 IDENTITIES = Table("identity", Identity, order_by="login", json_columns=("attributes",))
 
+SET_PASSWORD_HASH = IDENTITIES.statement(
+    "UPDATE attune.identity SET password_hash = %s WHERE id = %s RETURNING {columns}"
+)
+
+
+def _check_password_hash(data: CreateIdentityInput | UpdateIdentityInput) -> None:
+    if data.password_hash is not None and not is_password_hash(data.password_hash):
+        raise ValidationError(
+            "password_hash must be an Argon2id hash (use set_password for a plaintext)",
+            table="identity",
+            column="password_hash",
+        )
+
 
 class IdentityRepository(Repository[Identity, CreateIdentityInput, UpdateIdentityInput]):
     table = IDENTITIES
+
+    def create(self, data: CreateIdentityInput) -> Identity:
+        _check_password_hash(data)
+        return super().create(data)
+
+    def update(self, id: int, data: UpdateIdentityInput) -> Identity:
+        _check_password_hash(data)
+        return super().update(id, data)
 
     def find_by_login(self, login: str) -> Identity | None:
         return self._find_by("login", login)
 
     def get_by_login(self, login: str) -> Identity:
         return self._get_by("login", login)
+
+    def set_password(self, id: int, plaintext: str) -> Identity:
+        """Store the hash of a new password (an empty one is a ValidationError)."""
+        return self._set_password_hash(id, hash_password(plaintext))
+
+    def clear_password(self, id: int) -> Identity:
+        """Remove the identity's password: it can no longer authenticate with one."""
+        return self._set_password_hash(id, None)
+
+    def authenticate(self, login: str, plaintext: str) -> Identity | None:
+        """The identity if `plaintext` is its password; None for a wrong password, an
+        unknown login or an identity without a password, all after one Argon2
+        verification, so timing does not tell which logins exist."""
+        identity = self.find_by_login(login)
+        stored = identity.password_hash if identity is not None else None
+        return identity if verify_password(stored, plaintext) else None
+
+    def _set_password_hash(self, id: int, password_hash: str | None) -> Identity:
+        updated = self._one(SET_PASSWORD_HASH, (password_hash, id))
+        if updated is None:
+            raise self._not_found(id)
+        return updated
 
 
 # -- permission sets -------------------------------------------------------------------
@@ -61,11 +112,37 @@ class UpdatePermissionSetInput:
 
 PERMISSION_SETS = Table("permission_set", PermissionSet, order_by="ref", json_columns=("grants",))
 
+PERMISSION_SETS_BY_PACK = PERMISSION_SETS.statement(
+    "SELECT {columns} FROM attune.permission_set WHERE pack = %s ORDER BY ref LIMIT %s"
+)
+
+
+def _check_grants(grants: Any) -> None:
+    # grants_for_identity unnests the array of every set an identity holds: one set
+    # whose grants were an object or a scalar would make that query fail for everyone.
+    if grants is not None and not isinstance(grants, list):
+        raise ValidationError(
+            f"grants must be a JSON array, not {type(grants).__name__}",
+            table="permission_set",
+            column="grants",
+        )
+
 
 class PermissionSetRepository(
     RefRepository[PermissionSet, CreatePermissionSetInput, UpdatePermissionSetInput]
 ):
     table = PERMISSION_SETS
+
+    def create(self, data: CreatePermissionSetInput) -> PermissionSet:
+        _check_grants(data.grants)
+        return super().create(data)
+
+    def update(self, id: int, data: UpdatePermissionSetInput) -> PermissionSet:
+        _check_grants(data.grants)
+        return super().update(id, data)
+
+    def find_by_pack(self, pack_id: int, limit: int = DEFAULT_LIMIT) -> list[PermissionSet]:
+        return self._all(PERMISSION_SETS_BY_PACK, (pack_id, limit))
 
 
 # -- permission assignments ------------------------------------------------------------
@@ -79,6 +156,29 @@ class CreatePermissionAssignmentInput:
 
 PERMISSION_ASSIGNMENTS = Table("permission_assignment", PermissionAssignment, order_by=NEWEST_FIRST)
 
+ASSIGNMENTS_BY_IDENTITY = PERMISSION_ASSIGNMENTS.statement(
+    "SELECT {columns} FROM attune.permission_assignment WHERE identity = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+ASSIGNMENTS_BY_PERMSET = PERMISSION_ASSIGNMENTS.statement(
+    "SELECT {columns} FROM attune.permission_assignment WHERE permset = %s"
+    " ORDER BY created DESC, id DESC LIMIT %s"
+)
+# Every grant of every set the identity holds, each once: ordered by set ref, then by
+# place in the set's array; a grant found in several sets (JSONB equality, so key order
+# does not matter) keeps its first place.
+GRANTS_FOR_IDENTITY = PERMISSION_ASSIGNMENTS.command(
+    "SELECT value FROM ("
+    " SELECT DISTINCT ON (element.value) element.value, permset.ref, element.position"
+    " FROM attune.permission_assignment assignment"
+    " JOIN attune.permission_set permset ON permset.id = assignment.permset"
+    " CROSS JOIN LATERAL jsonb_array_elements(permset.grants)"
+    " WITH ORDINALITY AS element(value, position)"
+    " WHERE assignment.identity = %s"
+    " ORDER BY element.value, permset.ref, element.position"
+    ") first_places ORDER BY ref, position"
+)
+
 
 class PermissionAssignmentRepository(
     BaseRepository[PermissionAssignment, CreatePermissionAssignmentInput]
@@ -87,3 +187,18 @@ class PermissionAssignmentRepository(
     never updated."""
 
     table = PERMISSION_ASSIGNMENTS
+
+    def find_by_identity(
+        self, identity_id: int, limit: int = DEFAULT_LIMIT
+    ) -> list[PermissionAssignment]:
+        return self._all(ASSIGNMENTS_BY_IDENTITY, (identity_id, limit))
+
+    def find_by_permset(
+        self, permset_id: int, limit: int = DEFAULT_LIMIT
+    ) -> list[PermissionAssignment]:
+        return self._all(ASSIGNMENTS_BY_PERMSET, (permset_id, limit))
+
+    def grants_for_identity(self, identity_id: int) -> list[Json]:
+        """The grants of all the identity's permission sets, without duplicates, in
+        permission set ref order and then array order ([] if it holds none)."""
+        return [row[0] for row in self._all(GRANTS_FOR_IDENTITY, (identity_id,))]
