@@ -25,7 +25,8 @@ CREATE TABLE attune.permission_set (
     created     TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated     TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT permission_set_ref_key UNIQUE (ref),
-    CONSTRAINT permission_set_ref_format CHECK (ref = lower(ref) AND ref ~ '^[^.]+\.[^.]+$')
+    CONSTRAINT permission_set_ref_format CHECK (ref = lower(ref) AND ref ~ '^[^.]+\.[^.]+$'),
+    CONSTRAINT permission_set_grants_array CHECK (jsonb_typeof(grants) = 'array')
 );
 CREATE INDEX permission_set_pack_idx ON attune.permission_set (pack);
 
