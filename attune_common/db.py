@@ -10,7 +10,8 @@ from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg.pq import TransactionStatus
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from .errors import AttuneError, translated
 
@@ -52,17 +53,18 @@ class Database:
         self.url = database_url(url)
         self.timeout = timeout
         try:
-            self._pool = ConnectionPool(
-                self.url,
-                min_size=min_size,
-                max_size=max_size,
-                timeout=timeout,
-                kwargs=connect_kwargs or None,
-                name="attune",
-                open=True,
-            )
+            conninfo_to_dict(self.url)  # the pool would only fail later, in the background
         except psycopg.ProgrammingError as exc:
             raise AttuneError(f"invalid database URL: {exc}") from exc
+        self._pool = ConnectionPool(
+            self.url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            kwargs=connect_kwargs or None,
+            name="attune",
+            open=True,
+        )
 
     @property
     def pool(self) -> ConnectionPool:
@@ -70,7 +72,13 @@ class Database:
 
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection for one transaction: commit on success, rollback on error."""
+        """A pooled connection for one transaction: commit on success, rollback on error.
+
+        A block that ends normally after one of its statements failed (an error caught
+        without a savepoint) is not committed: PostgreSQL has already discarded the
+        transaction, so it is rolled back and AttuneError says so instead of a silent
+        loss.
+        """
         try:
             conn = self._pool.getconn(timeout)
         except PoolTimeout as exc:
@@ -78,6 +86,8 @@ class Database:
             raise AttuneError(
                 f"no connection to {describe(self.url)} within {waited:g}s: {exc}"
             ) from exc
+        except PoolClosed as exc:
+            raise AttuneError(f"the pool of {describe(self.url)} is closed") from exc
         try:
             yield conn
         except BaseException:
@@ -85,6 +95,11 @@ class Database:
                 conn.rollback()
             raise
         else:
+            if conn.info.transaction_status == TransactionStatus.INERROR:
+                conn.rollback()
+                raise AttuneError(
+                    "a statement of this transaction failed: rolled back, nothing committed"
+                )
             with translated():
                 conn.commit()
         finally:

@@ -79,8 +79,11 @@ def translate(exc: psycopg.Error) -> AttuneError:
         "column": diag.column_name,
     }
     message = diag.message_primary or str(exc).strip() or type(exc).__name__
-    if diag.message_detail:
-        message = f"{message} ({diag.message_detail})"
+    detail = diag.message_detail
+    # "Failing row contains (...)" would copy every column (a key's value, a password
+    # hash) into messages and logs; the original error, as __cause__, still has it.
+    if detail and not detail.startswith("Failing row contains"):
+        message = f"{message} ({detail})"
     if sqlstate == _UNIQUE_VIOLATION:
         return AlreadyExists(message, **details)
     if sqlstate in (_FOREIGN_KEY_VIOLATION, _RESTRICT_VIOLATION):

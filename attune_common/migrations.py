@@ -44,13 +44,20 @@ def yoyo_url(url: str | None = None) -> str:
     credentials = quote(user, safe="")
     if password is not None:
         credentials += ":" + quote(str(password), safe="")
-    if "/" in host or "," in host:  # a socket directory or several hosts: pass as a parameter
+    location = f"[{host}]" if ":" in host else host  # an IPv6 address
+    if "/" in host or "," in host:  # a socket directory or several hosts: as parameters
         parts["host"] = host
-        host = ""
-    location = host + (f":{port}" if port else "")
+        if port:
+            parts["port"] = port
+        location = port = ""
+    location += f":{port}" if port else ""
+    path = quote(dbname, safe="")
+    if path != dbname:  # yoyo does not unquote the path: pass such a name as a parameter
+        parts["dbname"] = dbname
+        path = ""
     query = f"?{urlencode(parts)}" if parts else ""
     at = "@" if credentials else ""
-    return f"postgresql+psycopg://{credentials}{at}{location}/{quote(dbname, safe='')}{query}"
+    return f"postgresql+psycopg://{credentials}{at}{location}/{path}{query}"
 
 
 def create_database(url: str | None = None) -> bool:

@@ -15,8 +15,9 @@ import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from functools import cached_property
-from typing import Any, Generic, LiteralString, TypeVar
+from typing import Any, Final, Generic, LiteralString, TypeVar
 
 from psycopg import sql
 from psycopg.rows import RowFactory, TupleRow, tuple_row
@@ -33,6 +34,18 @@ DEFAULT_LIMIT = 1000
 
 NEWEST_FIRST: LiteralString = "created DESC, id DESC"
 """The order of occurrence lists: the newest first, ties broken by id."""
+
+
+class Clear(Enum):
+    """An update field set to `CLEAR` sets its column to NULL; `None` leaves it as it is."""
+
+    CLEAR = "CLEAR"
+
+    def __repr__(self) -> str:
+        return "CLEAR"
+
+
+CLEAR: Final = Clear.CLEAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,17 +180,19 @@ class Table(Generic[M]):
             self._inserts[columns] = statement
         return statement
 
-    def update(self, columns: tuple[str, ...]) -> Statement[M]:
-        """UPDATE of these columns of the row with a given key, returning the stored row."""
-        statement = self._updates.get(columns)
+    def update(self, columns: tuple[str, ...], stamped: tuple[str, ...] = ()) -> Statement[M]:
+        """UPDATE of these columns (and of the `stamped` ones to now()) of the row with a
+        given key, returning the stored row."""
+        statement = self._updates.get((*columns, "", *stamped))
         if statement is None:
+            assignments = [
+                sql.SQL("{} = %s").format(sql.Identifier(column)) for column in columns
+            ] + [sql.SQL("{} = now()").format(sql.Identifier(column)) for column in stamped]
             statement = self.statement(
                 "UPDATE {table} SET {assignments} WHERE {key} = %s RETURNING {columns}",
-                assignments=sql.SQL(", ").join(
-                    sql.SQL("{} = %s").format(sql.Identifier(column)) for column in columns
-                ),
+                assignments=sql.SQL(", ").join(assignments),
             )
-            self._updates[columns] = statement
+            self._updates[(*columns, "", *stamped)] = statement
         return statement
 
     def adapt(self, column: str, value: Any) -> Any:
@@ -193,7 +208,7 @@ class Table(Generic[M]):
 
     def changes(self, data: Any) -> tuple[tuple[str, ...], list[Any]]:
         """The columns an update input changes (its fields that are not None) and their
-        parameters."""
+        parameters (NULL for a field set to CLEAR)."""
         changed = [
             (column, value)
             for column in input_fields(data)
@@ -201,7 +216,7 @@ class Table(Generic[M]):
         ]
         return (
             tuple(column for column, _ in changed),
-            [self.adapt(column, value) for column, value in changed],
+            [None if value is CLEAR else self.adapt(column, value) for column, value in changed],
         )
 
     # -- history tables: bulk inserts, keyset pages, retention ------------------------

@@ -1,5 +1,6 @@
 """How things are stored: one repository per entity, one module per domain."""
 
+from ..statements import CLEAR
 from .action import (
     ActionRepository,
     CreateActionInput,
@@ -58,6 +59,7 @@ from .trigger import (
 )
 
 __all__ = [
+    "CLEAR",
     "ActionRepository",
     "ArtifactRepository",
     "CreateActionInput",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import Action, Json, Policy, PolicyMethod
-from ..statements import DEFAULT_LIMIT, Table, contains_pattern
+from ..statements import DEFAULT_LIMIT, Clear, Table, contains_pattern
 from .base import RefRepository
 
 # -- actions ---------------------------------------------------------------------------
@@ -29,9 +29,9 @@ class UpdateActionInput:
     label: str | None = None
     description: str | None = None
     entrypoint: str | None = None
-    runtime: int | None = None
-    param_schema: Json | None = None
-    out_schema: Json | None = None
+    runtime: int | Clear | None = None
+    param_schema: Json | Clear | None = None
+    out_schema: Json | Clear | None = None
 
 
 ACTIONS = Table("action", Action, order_by="ref", json_columns=("param_schema", "out_schema"))
@@ -89,7 +89,7 @@ class UpdatePolicyInput:
     method: PolicyMethod | None = None
     threshold: int | None = None
     name: str | None = None
-    description: str | None = None
+    description: str | Clear | None = None
     tags: list[str] | None = None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
+from enum import Enum
 from operator import attrgetter
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -30,6 +31,23 @@ R = TypeVar("R")
 Params = Sequence[Any] | dict[str, Any]
 
 
+def _plain_value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def plain_values(values: Sequence[Any]) -> builtins.list[Any]:
+    """Values with enum members as their SQL labels, whatever enum adapters the
+    caller's connection has registered (psycopg's dump a member by name)."""
+    return [_plain_value(value) for value in values]
+
+
+def plain(params: Params) -> Params:
+    """`plain_values` of positional or named parameters."""
+    if isinstance(params, dict):
+        return {name: _plain_value(value) for name, value in params.items()}
+    return plain_values(params)
+
+
 class BaseRepository(Generic[M, C]):
     """Create, read and delete over one table. `M` is the model, `C` its create input."""
 
@@ -43,19 +61,19 @@ class BaseRepository(Generic[M, C]):
     def _one(self, statement: Statement[R], params: Params = ()) -> R | None:
         """The first row of a statement, or None."""
         with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
-            cursor.execute(statement.query, params)
+            cursor.execute(statement.query, plain(params))
             return cursor.fetchone()
 
     def _all(self, statement: Statement[R], params: Params = ()) -> builtins.list[R]:
         """Every row of a statement."""
         with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
-            cursor.execute(statement.query, params)
+            cursor.execute(statement.query, plain(params))
             return cursor.fetchall()
 
     def _count(self, statement: Statement[Any], params: Params = ()) -> int:
         """How many rows a statement touched."""
         with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
-            cursor.execute(statement.query, params)
+            cursor.execute(statement.query, plain(params))
             return cursor.rowcount
 
     def _not_found(self, key: Any) -> NotFound:
@@ -108,11 +126,21 @@ class Repository(BaseRepository[M, C], Generic[M, C, U]):
     """CRUD over one table; `U` is the update input."""
 
     def update(self, id: int, data: U) -> M:
-        """Change the fields of `data` that are not None; an empty update changes nothing."""
-        columns, values = self.table.changes(data)
-        if not columns:
+        """Change the fields of `data` that are not None (CLEAR sets NULL); an empty
+        update changes nothing and returns the row."""
+        return self._update(id, *self.table.changes(data))
+
+    def _update(
+        self,
+        id: int,
+        columns: tuple[str, ...],
+        values: Sequence[Any],
+        stamped: tuple[str, ...] = (),
+    ) -> M:
+        """Set `columns` to `values` and the `stamped` columns to now()."""
+        if not columns and not stamped:
             return self.get_by_id(id)
-        updated = self._one(self.table.update(columns), [*values, id])
+        updated = self._one(self.table.update(columns, stamped), [*values, id])
         if updated is None:
             raise self._not_found(id)
         return updated
@@ -190,7 +218,7 @@ class OccurrenceRepository(Repository[H, C, U]):
                 for position in json_positions:
                     if stored[position] is not None:
                         stored[position] = json_param(stored[position], columns[position])
-                copy.write_row((id, *stored))
+                copy.write_row(plain_values((id, *stored)))
         # Built once the database accepted every row, so its checks come first.
         return [make((id, *values, now, now)) for id, values in zip(ids, given, strict=True)]
 

@@ -13,7 +13,7 @@ from ..models import (
     Json,
     JsonArray,
 )
-from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
+from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Clear, Table
 from .base import OccurrenceRepository
 
 # -- events ----------------------------------------------------------------------------
@@ -31,8 +31,8 @@ class CreateEventInput:
 
 @dataclass(frozen=True, slots=True)
 class UpdateEventInput:
-    config: Json | None = None
-    payload: Json | None = None
+    config: Json | Clear | None = None
+    payload: Json | Clear | None = None
 
 
 EVENTS = Table("event", Event, order_by=NEWEST_FIRST, json_columns=("config", "payload"))

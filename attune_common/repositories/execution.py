@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import Execution, ExecutionStatus, Inquiry, InquiryStatus, Json
-from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
+from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Clear, Table
 from .base import OccurrenceRepository
 
 # -- executions ------------------------------------------------------------------------
@@ -28,7 +28,7 @@ class CreateExecutionInput:
 @dataclass(frozen=True, slots=True)
 class UpdateExecutionInput:
     status: ExecutionStatus | None = None
-    result: Json | None = None
+    result: Json | Clear | None = None
 
 
 EXECUTIONS = Table("execution", Execution, order_by=NEWEST_FIRST, json_columns=("config", "result"))
@@ -128,10 +128,10 @@ class CreateInquiryInput:
 @dataclass(frozen=True, slots=True)
 class UpdateInquiryInput:
     status: InquiryStatus | None = None
-    response: Json | None = None
-    assigned_to: int | None = None
-    timeout_at: datetime | None = None
-    responded_at: datetime | None = None
+    response: Json | Clear | None = None
+    assigned_to: int | Clear | None = None
+    timeout_at: datetime | Clear | None = None
+    responded_at: datetime | Clear | None = None
 
 
 INQUIRIES = Table(
@@ -144,19 +144,6 @@ INQUIRIES_BY_STATUS = INQUIRIES.statement(
 INQUIRIES_BY_EXECUTION = INQUIRIES.statement(
     "SELECT {columns} FROM attune.inquiry WHERE execution = %s"
     " ORDER BY created DESC, id DESC LIMIT %s"
-)
-# None leaves a column as it is (the UpdateInquiryInput rule), so COALESCE is exact.
-# Setting status 'responded' without a time stamps responded_at with the transaction's
-# now(), in the same statement.
-UPDATE_INQUIRY = INQUIRIES.statement(
-    "UPDATE attune.inquiry SET"
-    " status = COALESCE(%(status)s, status),"
-    " response = COALESCE(%(response)s, response),"
-    " assigned_to = COALESCE(%(assigned_to)s, assigned_to),"
-    " timeout_at = COALESCE(%(timeout_at)s, timeout_at),"
-    " responded_at = COALESCE(%(responded_at)s,"
-    "  CASE WHEN %(responding)s THEN now() ELSE responded_at END)"
-    " WHERE id = %(id)s RETURNING {columns}"
 )
 
 
@@ -171,22 +158,16 @@ class InquiryRepository(OccurrenceRepository[Inquiry, CreateInquiryInput, Update
         return self._all(INQUIRIES_BY_EXECUTION, (execution_id, limit))
 
     def update(self, id: int, data: UpdateInquiryInput) -> Inquiry:
-        """Change the fields of `data` that are not None; an empty update changes nothing.
+        """Change the fields of `data` that are not None (CLEAR sets NULL).
 
         Responding records when: an update that sets `status` to `responded` stores
         `responded_at = now()` (the transaction's time) unless it gives `responded_at`
         itself, also when the inquiry had already responded. Other statuses leave
         `responded_at` as it is.
         """
-        columns, values = self.table.values(data)
-        if all(value is None for value in values):
-            return self.get_by_id(id)
-        params = dict(zip(columns, values, strict=True))
-        params |= {"responding": data.status == InquiryStatus.RESPONDED, "id": id}
-        updated = self._one(UPDATE_INQUIRY, params)
-        if updated is None:
-            raise self._not_found(id)
-        return updated
+        columns, values = self.table.changes(data)
+        responding = data.status == InquiryStatus.RESPONDED and data.responded_at is None
+        return self._update(id, columns, values, ("responded_at",) if responding else ())
 
     def respond(self, id: int, response: Json, responded_at: datetime | None = None) -> Inquiry:
         """Record the answer: status `responded`, `response`, and `responded_at` (now()

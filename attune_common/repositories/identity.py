@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import ValidationError
 from ..models import Identity, Json, JsonArray, JsonObject, PermissionAssignment, PermissionSet
 from ..passwords import hash_password, is_password_hash, verify_password
-from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
+from ..statements import CLEAR, DEFAULT_LIMIT, NEWEST_FIRST, Clear, Table
 from .base import BaseRepository, RefRepository, Repository
 
 # -- identities ------------------------------------------------------------------------
@@ -29,20 +29,16 @@ class CreateIdentityInput:
 
 @dataclass(frozen=True, slots=True)
 class UpdateIdentityInput:
-    display_name: str | None = None
-    password_hash: str | None = field(default=None, repr=False)
+    display_name: str | Clear | None = None
+    password_hash: str | Clear | None = field(default=None, repr=False)
     attributes: JsonObject | None = None
 
 
 IDENTITIES = Table("identity", Identity, order_by="login", json_columns=("attributes",))
 
-SET_PASSWORD_HASH = IDENTITIES.statement(
-    "UPDATE attune.identity SET password_hash = %s WHERE id = %s RETURNING {columns}"
-)
-
 
 def _check_password_hash(data: CreateIdentityInput | UpdateIdentityInput) -> None:
-    if data.password_hash is not None and not is_password_hash(data.password_hash):
+    if isinstance(data.password_hash, str) and not is_password_hash(data.password_hash):
         raise ValidationError(
             "password_hash must be an Argon2id hash (use set_password for a plaintext)",
             table="identity",
@@ -69,11 +65,11 @@ class IdentityRepository(Repository[Identity, CreateIdentityInput, UpdateIdentit
 
     def set_password(self, id: int, plaintext: str) -> Identity:
         """Store the hash of a new password (an empty one is a ValidationError)."""
-        return self._set_password_hash(id, hash_password(plaintext))
+        return self.update(id, UpdateIdentityInput(password_hash=hash_password(plaintext)))
 
     def clear_password(self, id: int) -> Identity:
         """Remove the identity's password: it can no longer authenticate with one."""
-        return self._set_password_hash(id, None)
+        return self.update(id, UpdateIdentityInput(password_hash=CLEAR))
 
     def authenticate(self, login: str, plaintext: str) -> Identity | None:
         """The identity if `plaintext` is its password; None for a wrong password, an
@@ -82,12 +78,6 @@ class IdentityRepository(Repository[Identity, CreateIdentityInput, UpdateIdentit
         identity = self.find_by_login(login)
         stored = identity.password_hash if identity is not None else None
         return identity if verify_password(stored, plaintext) else None
-
-    def _set_password_hash(self, id: int, password_hash: str | None) -> Identity:
-        updated = self._one(SET_PASSWORD_HASH, (password_hash, id))
-        if updated is None:
-            raise self._not_found(id)
-        return updated
 
 
 # -- permission sets -------------------------------------------------------------------
@@ -105,8 +95,8 @@ class CreatePermissionSetInput:
 
 @dataclass(frozen=True, slots=True)
 class UpdatePermissionSetInput:
-    label: str | None = None
-    description: str | None = None
+    label: str | Clear | None = None
+    description: str | Clear | None = None
     grants: JsonArray | None = None
 
 

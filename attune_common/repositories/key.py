@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from .. import crypto
 from ..errors import DecryptionError
 from ..models import Key, OwnerType
-from ..statements import DEFAULT_LIMIT, Table
+from ..statements import DEFAULT_LIMIT, Clear, Table
 from .base import RefRepository
 
 
@@ -41,7 +41,7 @@ class CreateKeyInput:
 class UpdateKeyInput:
     value: str | None = field(default=None, repr=False)
     encrypted: bool | None = None
-    encryption_key_hash: str | None = None
+    encryption_key_hash: str | Clear | None = None
 
 
 KEYS = Table("key", Key, order_by="ref")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Json, Notification, NotificationStatus
-from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
+from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Clear, Table
 from .base import OccurrenceRepository
 
 
@@ -24,7 +24,7 @@ class CreateNotificationInput:
 @dataclass(frozen=True, slots=True)
 class UpdateNotificationInput:
     state: NotificationStatus | None = None
-    content: Json | None = None
+    content: Json | Clear | None = None
 
 
 NOTIFICATIONS = Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import JsonObject, Pack
-from ..statements import DEFAULT_LIMIT, Table, contains_pattern
+from ..statements import DEFAULT_LIMIT, Clear, Table, contains_pattern
 from .base import RefRepository
 
 
@@ -26,7 +26,7 @@ class CreatePackInput:
 @dataclass(frozen=True, slots=True)
 class UpdatePackInput:
     label: str | None = None
-    description: str | None = None
+    description: str | Clear | None = None
     version: str | None = None
     conf_schema: JsonObject | None = None
     config: JsonObject | None = None

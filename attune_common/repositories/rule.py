@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import Json, JsonArray, Rule
-from ..statements import DEFAULT_LIMIT, Table
+from ..statements import DEFAULT_LIMIT, Clear, Table
 from .base import RefRepository
 
 
@@ -31,8 +31,8 @@ class UpdateRuleInput:
     label: str | None = None
     description: str | None = None
     conditions: JsonArray | None = None
-    action_params: Json | None = None
-    trigger_params: Json | None = None
+    action_params: Json | Clear | None = None
+    trigger_params: Json | Clear | None = None
     enabled: bool | None = None
 
 

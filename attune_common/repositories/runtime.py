@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import Json, Runtime, RuntimeType, Worker, WorkerStatus, WorkerType
-from ..statements import DEFAULT_LIMIT, Table
+from ..statements import DEFAULT_LIMIT, Clear, Table
 from .base import RefRepository, Repository
 
 # -- runtimes --------------------------------------------------------------------------
@@ -26,10 +26,10 @@ class CreateRuntimeInput:
 
 @dataclass(frozen=True, slots=True)
 class UpdateRuntimeInput:
-    description: str | None = None
+    description: str | Clear | None = None
     name: str | None = None
     distributions: Json | None = None
-    installation: Json | None = None
+    installation: Json | Clear | None = None
 
 
 RUNTIMES = Table("runtime", Runtime, order_by="ref", json_columns=("distributions", "installation"))
@@ -66,13 +66,13 @@ class CreateWorkerInput:
 class UpdateWorkerInput:
     name: str | None = None
     worker_type: WorkerType | None = None
-    runtime: int | None = None
-    host: str | None = None
-    port: int | None = None
-    status: WorkerStatus | None = None
-    capabilities: Json | None = None
-    meta: Json | None = None
-    last_heartbeat: datetime | None = None
+    runtime: int | Clear | None = None
+    host: str | Clear | None = None
+    port: int | Clear | None = None
+    status: WorkerStatus | Clear | None = None
+    capabilities: Json | Clear | None = None
+    meta: Json | Clear | None = None
+    last_heartbeat: datetime | Clear | None = None
 
 
 WORKERS = Table("worker", Worker, order_by="name", json_columns=("capabilities", "meta"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Json, Sensor, Trigger
-from ..statements import DEFAULT_LIMIT, Table
+from ..statements import DEFAULT_LIMIT, Clear, Table
 from .base import RefRepository
 
 # -- triggers --------------------------------------------------------------------------
@@ -26,10 +26,10 @@ class CreateTriggerInput:
 @dataclass(frozen=True, slots=True)
 class UpdateTriggerInput:
     label: str | None = None
-    description: str | None = None
+    description: str | Clear | None = None
     enabled: bool | None = None
-    param_schema: Json | None = None
-    out_schema: Json | None = None
+    param_schema: Json | Clear | None = None
+    out_schema: Json | Clear | None = None
 
 
 TRIGGERS = Table("trigger", Trigger, order_by="ref", json_columns=("param_schema", "out_schema"))
@@ -78,8 +78,8 @@ class UpdateSensorInput:
     description: str | None = None
     entrypoint: str | None = None
     enabled: bool | None = None
-    param_schema: Json | None = None
-    config: Json | None = None
+    param_schema: Json | Clear | None = None
+    config: Json | Clear | None = None
 
 
 SENSORS = Table("sensor", Sensor, order_by="ref", json_columns=("param_schema", "config"))
