@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
@@ -130,10 +130,7 @@ class Table(Generic[M]):
         )
         self.delete = self.command("DELETE FROM {table} WHERE {key} = %s")
         self.count = self.command("SELECT count(*) FROM {table}")
-        self._by_column: dict[str, Statement[M]] = {}
-        self._inserts: dict[tuple[str, ...], Statement[M]] = {}
-        self._updates: dict[tuple[str, ...], Statement[M]] = {}
-        self._pages: dict[tuple[str, ...], Statement[M]] = {}
+        self._variants: dict[tuple[str, ...], Statement[M]] = {}
 
     def _compose(self, template: LiteralString, **parts: sql.Composable) -> bytes:
         query = sql.SQL(template).format(
@@ -157,43 +154,48 @@ class Table(Generic[M]):
         """A statement whose rows, if any, are plain tuples (counts, deletes, ids)."""
         return Statement(self._compose(template, **parts), tuple_row)
 
+    def _variant(self, key: tuple[str, ...], compose: Callable[[], Statement[M]]) -> Statement[M]:
+        """The statement for `key`, composed on its first use: callers use a few variants
+        (the column sets of their inputs), each composed once."""
+        statement = self._variants.get(key)
+        if statement is None:
+            statement = self._variants[key] = compose()
+        return statement
+
     def by_column(self, column: str) -> Statement[M]:
         """SELECT of the rows whose `column` equals a parameter."""
-        statement = self._by_column.get(column)
-        if statement is None:
-            statement = self.statement(
+        return self._variant(
+            ("select", column),
+            lambda: self.statement(
                 "SELECT {columns} FROM {table} WHERE {column} = %s",
                 column=sql.Identifier(column),
-            )
-            self._by_column[column] = statement
-        return statement
+            ),
+        )
 
     def insert(self, columns: tuple[str, ...]) -> Statement[M]:
         """INSERT of these columns, returning the stored row."""
-        statement = self._inserts.get(columns)
-        if statement is None:
-            statement = self.statement(
+        return self._variant(
+            ("insert", *columns),
+            lambda: self.statement(
                 "INSERT INTO {table} ({names}) VALUES ({values}) RETURNING {columns}",
                 names=sql.SQL(", ").join(map(sql.Identifier, columns)),
                 values=sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-            )
-            self._inserts[columns] = statement
-        return statement
+            ),
+        )
 
     def update(self, columns: tuple[str, ...], stamped: tuple[str, ...] = ()) -> Statement[M]:
         """UPDATE of these columns (and of the `stamped` ones to now()) of the row with a
         given key, returning the stored row."""
-        statement = self._updates.get((*columns, "", *stamped))
-        if statement is None:
-            assignments = [
-                sql.SQL("{} = %s").format(sql.Identifier(column)) for column in columns
-            ] + [sql.SQL("{} = now()").format(sql.Identifier(column)) for column in stamped]
-            statement = self.statement(
+
+        def compose() -> Statement[M]:
+            assignments = [sql.SQL("{} = %s").format(sql.Identifier(c)) for c in columns]
+            assignments += [sql.SQL("{} = now()").format(sql.Identifier(c)) for c in stamped]
+            return self.statement(
                 "UPDATE {table} SET {assignments} WHERE {key} = %s RETURNING {columns}",
                 assignments=sql.SQL(", ").join(assignments),
             )
-            self._updates[(*columns, "", *stamped)] = statement
-        return statement
+
+        return self._variant(("update", *columns, "now", *stamped), compose)
 
     def adapt(self, column: str, value: Any) -> Any:
         """The parameter that stores `value` in `column` (JSON columns take Jsonb)."""
@@ -249,21 +251,21 @@ class Table(Generic[M]):
         `after` (`%(after_created)s`, `%(after_id)s`: strictly older than that row),
         `created_after` and `created_before` (exclusive bounds). The limit is `%(limit)s`.
         """
-        statement = self._pages.get(filters)
-        if statement is None:
+
+        def compose() -> Statement[M]:
             conditions = [_PAGE_CONDITIONS.get(name) or _equals(name) for name in filters]
-            statement = self.statement(
+            return self.statement(
                 "SELECT {columns} FROM {table} WHERE {conditions}"
                 " ORDER BY created DESC, id DESC LIMIT %(limit)s",
                 conditions=sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE"),
             )
-            self._pages[filters] = statement
-        return statement
+
+        return self._variant(("page", *filters), compose)
 
     @cached_property
     def delete_older(self) -> Statement[TupleRow]:
-        """DELETE of at most `%s` rows created before `%s`, the oldest first, skipping
-        rows other transactions hold locked."""
+        """DELETE of the oldest rows created before the first parameter, at most the
+        second parameter of them, skipping rows other transactions hold locked."""
         return self.command(
             "DELETE FROM {table} WHERE id IN ("
             " SELECT id FROM {table} WHERE created < %s"
