@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
@@ -69,6 +69,26 @@ def input_fields(data: Any) -> tuple[str, ...]:
     if names is None:
         names = _INPUT_FIELDS[type(data)] = tuple(f.name for f in dataclasses.fields(data))
     return names
+
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+def _plain_value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def plain_values(values: Sequence[Any]) -> list[Any]:
+    """Values with enum members as their SQL labels, whatever enum adapters the
+    caller's connection has registered (psycopg's dump a member by name)."""
+    return [_plain_value(value) for value in values]
+
+
+def plain(params: Params) -> Params:
+    """`plain_values` of positional or named parameters."""
+    if isinstance(params, dict):
+        return {name: _plain_value(value) for name, value in params.items()}
+    return plain_values(params)
 
 
 def contains_pattern(text: str) -> str:

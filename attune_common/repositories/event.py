@@ -14,7 +14,7 @@ from ..models import (
     JsonArray,
 )
 from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Clear, Table
-from .base import OccurrenceRepository
+from .occurrence import OccurrenceRepository
 
 # -- events ----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from ..models import Execution, ExecutionStatus, Inquiry, InquiryStatus, Json
 from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Clear, Table
-from .base import OccurrenceRepository
+from .occurrence import OccurrenceRepository
 
 # -- executions ------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..models import Json, Notification, NotificationStatus
 from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Clear, Table
-from .base import OccurrenceRepository
+from .occurrence import OccurrenceRepository
 
 
 @dataclass(frozen=True, slots=True)
