@@ -87,6 +87,15 @@ def conn(connect: Callable[..., psycopg.Connection[Any]]) -> psycopg.Connection[
 
 
 @pytest.fixture
+def snapshot(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+    """`conn` reading one snapshot for the whole test (REPEATABLE READ, set before its
+    transaction starts), so that whole-table reads agree with each other while other
+    sessions commit. It is the same connection as `conn`."""
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    return conn
+
+
+@pytest.fixture
 def isolated_database_url(database_url: str) -> Iterator[str]:
     """A database of this test's own, migrated, dropped after it. Only for operations
     that act on a whole table whatever the rows (claims without a filter): everything

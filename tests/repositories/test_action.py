@@ -1,4 +1,5 @@
-"""ActionRepository against the real database.
+"""ActionRepository against the real database, beyond what every repository does
+(test_common.py): ref rules, round trips, finders, search and delete rules.
 
 Every action here belongs to a pack the test made (refs `<unique pack>.<name>`), so
 assertions look only at the test's rows; other workers' committed rows may appear in
@@ -7,19 +8,12 @@ any list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-import psycopg
 import pytest
 
-from attune_common.errors import (
-    AlreadyExists,
-    NotFound,
-    ReferenceViolation,
-    ValidationError,
-)
+from attune_common.errors import AlreadyExists, ReferenceViolation, ValidationError
 from attune_common.models import Action, Pack
 from attune_common.repositories import (
     ActionRepository,
@@ -41,9 +35,7 @@ from tests.builders import (
     RuntimeFixture,
     unique_name,
 )
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
+from tests.helpers import MISSING_ID, ids
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -69,16 +61,6 @@ def make_actions(conn: Conn, pack: Pack, *names: str, **fields: Any) -> list[Act
     ]
 
 
-def ids(rows: Sequence[Action]) -> list[int]:
-    return [row.id for row in rows]
-
-
-def only(rows: Sequence[Action], *made: Action) -> list[int]:
-    """The ids of `rows` that are among `made`, in the order `rows` has them."""
-    wanted = {action.id for action in made}
-    return [row.id for row in rows if row.id in wanted]
-
-
 def full_input(conn: Conn, pack: Pack) -> CreateActionInput:
     runtime = RuntimeFixture.unique(pack).create(conn)
     return CreateActionInput(
@@ -97,17 +79,6 @@ def full_input(conn: Conn, pack: Pack) -> CreateActionInput:
 @pytest.fixture
 def pack(conn: Conn) -> Pack:
     return PackFixture.unique().create(conn)
-
-
-@pytest.fixture
-def committed_pack(conn: Conn) -> Iterator[Pack]:
-    """A pack other transactions see; deleting it afterwards removes what it owns."""
-    pack = PackFixture.unique().create(conn)
-    conn.commit()
-    yield pack
-    conn.rollback()
-    PackRepository(conn).delete(pack.id)
-    conn.commit()
 
 
 # -- create ----------------------------------------------------------------------------
@@ -204,62 +175,6 @@ def test_create_non_json_schema_raises_validation_error(conn: Conn, pack: Pack) 
         actions(conn).create(data)
     assert caught.value.column == "param_schema"
     assert actions(conn).find_by_ref(data.ref) is None
-
-
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_the_action(conn: Conn, pack: Pack) -> None:
-    (action,) = make_actions(conn, pack, "one")
-    assert actions(conn).find_by_id(action.id) == action
-    assert actions(conn).get_by_id(action.id) == action
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert actions(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        actions(conn).get_by_id(MISSING_ID)
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "Action",
-        "id",
-        MISSING_ID,
-    )
-
-
-def test_find_by_ref_returns_the_action(conn: Conn, pack: Pack) -> None:
-    (action,) = make_actions(conn, pack, "byref")
-    assert actions(conn).find_by_ref(action.ref) == action
-    assert actions(conn).get_by_ref(action.ref) == action
-
-
-def test_find_by_ref_missing_returns_none_and_get_raises(conn: Conn, pack: Pack) -> None:
-    ref = f"{pack.ref}.absent"
-    assert actions(conn).find_by_ref(ref) is None
-    with pytest.raises(NotFound) as caught:
-        actions(conn).get_by_ref(ref)
-    assert (caught.value.entity, caught.value.field, caught.value.value) == ("Action", "ref", ref)
-
-
-def test_list_contains_mine_in_ref_order(conn: Conn, pack: Pack) -> None:
-    c, a, b = make_actions(conn, pack, "c", "a", "b")
-    assert only(actions(conn).list(), a, b, c) == [a.id, b.id, c.id]
-
-
-def test_list_pages_with_limit_and_offset(conn: Conn) -> None:
-    # One snapshot for every statement (set before the transaction starts): rows other
-    # workers commit meanwhile cannot shift the offsets between the calls.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    pack = PackFixture.unique().create(conn)
-    c, a, b = make_actions(conn, pack, "c", "a", "b")
-    repository = actions(conn)
-    everything = repository.list(limit=repository.count())
-    start = ids(everything).index(a.id)
-    assert repository.list(limit=1, offset=start) == [a]
-    assert repository.list(limit=2, offset=start + 1) == [b, c]
-    assert ids(repository.list(limit=3, offset=start)) == [a.id, b.id, c.id]
 
 
 # -- finders ---------------------------------------------------------------------------
@@ -381,21 +296,6 @@ def test_update_runtime_links_another_runtime(conn: Conn, pack: Pack) -> None:
     assert actions(conn).find_by_runtime(runtime.id) == [updated]
 
 
-def test_update_with_nothing_returns_row_unchanged(conn: Conn, pack: Pack) -> None:
-    before = actions(conn).create(full_input(conn, pack))
-    assert actions(conn).update(before.id, UpdateActionInput()) == before
-    assert actions(conn).get_by_id(before.id) == before
-
-
-@pytest.mark.parametrize(
-    "data", [UpdateActionInput(label="x"), UpdateActionInput()], ids=["change", "empty"]
-)
-def test_update_missing_id_raises_not_found(conn: Conn, data: UpdateActionInput) -> None:
-    with pytest.raises(NotFound) as caught:
-        actions(conn).update(MISSING_ID, data)
-    assert (caught.value.entity, caught.value.value) == ("Action", MISSING_ID)
-
-
 def test_update_missing_runtime_is_refused_and_changes_nothing(conn: Conn, pack: Pack) -> None:
     before = actions(conn).create(full_input(conn, pack))
     with pytest.raises(ReferenceViolation) as caught, conn.transaction():
@@ -404,26 +304,7 @@ def test_update_missing_runtime_is_refused_and_changes_nothing(conn: Conn, pack:
     assert actions(conn).get_by_id(before.id) == before
 
 
-def test_update_moves_updated_in_a_later_transaction(conn: Conn, committed_pack: Pack) -> None:
-    (before,) = make_actions(conn, committed_pack, "stamped")
-    conn.commit()
-    updated = actions(conn).update(before.id, UpdateActionInput(label="later"))
-    assert updated.updated > before.updated
-    assert updated.created == before.created
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_the_action(conn: Conn, pack: Pack) -> None:
-    action, kept = make_actions(conn, pack, "gone", "kept")
-    assert actions(conn).delete(action.id) is True
-    assert actions(conn).find_by_id(action.id) is None
-    assert actions(conn).find_by_pack(pack.id) == [kept]
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert actions(conn).delete(MISSING_ID) is False
 
 
 def test_delete_removes_its_policies_and_queue_stats(conn: Conn, pack: Pack) -> None:

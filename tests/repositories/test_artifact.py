@@ -1,48 +1,22 @@
-"""ArtifactRepository against the real database: CRUD, versions sharing a ref, the
-finders, and the retention_limit rule."""
+"""ArtifactRepository against the real database, beyond what every repository does
+(test_common.py): defaults and round trips, versions sharing a ref, the finders, and
+the retention_limit rule."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, cast
 
-import psycopg
 import pytest
 
-from attune_common.errors import NotFound, ValidationError
-from attune_common.models import Artifact, ArtifactRetention, ArtifactType, OwnerType
+from attune_common.errors import ValidationError
+from attune_common.models import ArtifactRetention, ArtifactType, OwnerType
 from attune_common.repositories import (
     ArtifactRepository,
     CreateArtifactInput,
     UpdateArtifactInput,
 )
-from tests.builders import ArtifactFixture, unique_name, unique_ref
-
-Conn = psycopg.Connection[Any]
-
-MISSING_ID = 2**62
-
-
-def ids(rows: list[Artifact]) -> list[int]:
-    return [row.id for row in rows]
-
-
-def only(rows: list[Artifact], mine: list[Artifact]) -> list[int]:
-    """The ids of `rows` that are among `mine`, in the order `rows` has them."""
-    wanted = set(ids(mine))
-    return [row.id for row in rows if row.id in wanted]
-
-
-def newest_first(rows: list[Artifact]) -> list[int]:
-    """Ids as a newest-first list holds rows made in one transaction (same created)."""
-    return sorted(ids(rows), reverse=True)
-
-
-def transaction_now(conn: Conn) -> datetime:
-    row = conn.execute("SELECT now()").fetchone()
-    assert row is not None
-    return cast(datetime, row[0])
-
+from tests.builders import ArtifactFixture, Conn, unique_name, unique_ref
+from tests.helpers import ids, newest_first, only, transaction_now
 
 # -- create ----------------------------------------------------------------------------
 
@@ -150,55 +124,6 @@ def test_create_with_unknown_type_raises_and_stores_nothing(conn: Conn) -> None:
     assert repository.find_by_ref(ref) == []
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_the_row(conn: Conn) -> None:
-    artifact = ArtifactFixture.unique().create(conn)
-
-    assert ArtifactRepository(conn).find_by_id(artifact.id) == artifact
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert ArtifactRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as raised:
-        ArtifactRepository(conn).get_by_id(MISSING_ID)
-
-    assert (raised.value.entity, raised.value.field) == ("Artifact", "id")
-
-
-def test_list_holds_mine_newest_first(conn: Conn) -> None:
-    mine = [ArtifactFixture.unique().create(conn) for _ in range(3)]
-
-    assert only(ArtifactRepository(conn).list(), mine) == newest_first(mine)
-
-
-def test_list_orders_by_created_before_id(conn: Conn) -> None:
-    older, newer = (ArtifactFixture.unique().create(conn) for _ in range(2))
-    conn.execute(
-        "UPDATE attune.artifact SET created = created - interval '1 hour' WHERE id = %s",
-        (newer.id,),
-    )
-
-    assert only(ArtifactRepository(conn).list(), [older, newer]) == [older.id, newer.id]
-
-
-def test_list_limit_and_offset_page_through_the_order(conn: Conn) -> None:
-    # One snapshot for the whole test, so rows others commit meanwhile cannot shift pages.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    for _ in range(3):
-        ArtifactFixture.unique().create(conn)
-    repository = ArtifactRepository(conn)
-
-    first_three = repository.list(limit=3)
-
-    assert len(first_three) == 3
-    assert repository.list(limit=2, offset=1) == first_three[1:3]
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -225,24 +150,6 @@ def test_update_changes_only_that_field(conn: Conn, field: str, value: Any) -> N
     assert ArtifactRepository(conn).get_by_id(artifact.id) == updated
 
 
-def test_update_nothing_returns_the_row_unchanged(conn: Conn) -> None:
-    artifact = ArtifactFixture.unique().create(conn)
-
-    assert ArtifactRepository(conn).update(artifact.id, UpdateArtifactInput()) == artifact
-
-
-@pytest.mark.parametrize(
-    "data",
-    [UpdateArtifactInput(), UpdateArtifactInput(retention_limit=5)],
-    ids=["empty", "limit"],
-)
-def test_update_missing_raises_not_found(conn: Conn, data: UpdateArtifactInput) -> None:
-    with pytest.raises(NotFound) as raised:
-        ArtifactRepository(conn).update(MISSING_ID, data)
-
-    assert raised.value.value == MISSING_ID
-
-
 def test_update_retention_limit_to_zero_raises_and_leaves_row(conn: Conn) -> None:
     artifact = ArtifactFixture.unique().with_retention_limit(3).create(conn)
     repository = ArtifactRepository(conn)
@@ -255,18 +162,6 @@ def test_update_retention_limit_to_zero_raises_and_leaves_row(conn: Conn) -> Non
 
 
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_the_row(conn: Conn) -> None:
-    artifact = ArtifactFixture.unique().create(conn)
-    repository = ArtifactRepository(conn)
-
-    assert repository.delete(artifact.id) is True
-    assert repository.find_by_id(artifact.id) is None
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert ArtifactRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_one_version_keeps_the_others(conn: Conn) -> None:

@@ -16,6 +16,7 @@ from attune_common.repositories import (
     EventRepository,
 )
 from tests.builders import EventFixture, RuleFixture, SensorFixture, TriggerFixture, unique_ref
+from tests.helpers import transaction_now
 
 Conn = psycopg.Connection[Any]
 
@@ -55,9 +56,7 @@ def test_create_many_events_returns_what_the_database_stored(conn: Conn) -> None
 
 def test_create_many_events_share_the_transaction_timestamp(conn: Conn) -> None:
     created = EventRepository(conn).create_many(events_of(unique_ref("trigger"), 3))
-    now = conn.execute("SELECT now()").fetchone()
-    assert now is not None
-    assert {event.created for event in created} == {now[0]}
+    assert {event.created for event in created} == {transaction_now(conn)}
     assert all(event.updated == event.created for event in created)
 
 

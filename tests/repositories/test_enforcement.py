@@ -1,4 +1,6 @@
-"""EnforcementRepository against the real database.
+"""EnforcementRepository against the real database, beyond what every repository does
+(test_common.py): links and refs, conditions and payloads, status changes, delete
+rules and finders.
 
 Every enforcement here belongs to a unique rule or rule_ref, so the assertions look
 only at rows the test made; other workers' committed rows may appear in any list.
@@ -6,14 +8,13 @@ only at rows the test made; other workers' committed rows may appear in any list
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, LiteralString, TypeVar, cast
+from typing import Any, cast
 
 import psycopg
 import pytest
 
-from attune_common.errors import AttuneError, NotFound, ReferenceViolation, ValidationError
+from attune_common.errors import ReferenceViolation, ValidationError
 from attune_common.models import Enforcement, EnforcementCondition, EnforcementStatus, Rule
 from attune_common.repositories import (
     CreateEnforcementInput,
@@ -23,13 +24,7 @@ from attune_common.repositories import (
     UpdateEnforcementInput,
 )
 from tests.builders import Conn, EnforcementFixture, EventFixture, RuleFixture, unique_ref
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
-
-SHIFT_CREATED: LiteralString = (
-    "UPDATE attune.enforcement SET created = created + %s WHERE id = ANY(%s)"
-)
+from tests.helpers import MISSING_ID, ids, newest_first, only, refused, shift_created
 
 CREATED, PROCESSED, DISABLED = (
     EnforcementStatus.CREATED,
@@ -51,8 +46,6 @@ PAYLOADS: dict[str, Any] = {
     "list_payload": [1, {"two": 2}, ["three"]],
 }
 
-E = TypeVar("E", bound=AttuneError)
-
 
 # -- helpers ---------------------------------------------------------------------------
 
@@ -69,35 +62,6 @@ def make_enforcements(
     if rule is None:
         fixture = fixture.with_(rule_ref=unique_ref("rule"), trigger_ref=unique_ref("trigger"))
     return [fixture.create(conn) for _ in range(count)]
-
-
-def shift_created(conn: Conn, rows: Sequence[Enforcement], by: timedelta) -> None:
-    """Move rows in time: a century ahead makes them newer than any row another
-    session commits, so a page of the shared list is exactly these rows."""
-    conn.execute(SHIFT_CREATED, (by, [row.id for row in rows]))
-
-
-def ids(rows: Sequence[Enforcement]) -> list[int]:
-    return [row.id for row in rows]
-
-
-def newest_first(rows: Sequence[Enforcement]) -> list[int]:
-    """The ids of `rows` in list order: created DESC, then id DESC."""
-    return ids(sorted(rows, key=lambda r: (r.created, r.id), reverse=True))
-
-
-def mine(listed: Sequence[Enforcement], made: Sequence[Enforcement]) -> list[int]:
-    """The ids of `made` in the order `listed` returned them."""
-    wanted = set(ids(made))
-    return [row.id for row in listed if row.id in wanted]
-
-
-def refused(conn: Conn, error: type[E], call: Callable[[], object]) -> E:
-    """Run `call` in a savepoint it must fail with `error`; the transaction stays
-    usable, so the test can read back that nothing was written."""
-    with pytest.raises(error) as caught, conn.transaction():
-        call()
-    return caught.value
 
 
 def with_rule_ref(conn: Conn, rule_ref: str) -> list[Enforcement]:
@@ -255,66 +219,6 @@ def test_create_payload_round_trips(conn: Conn, payload: Any) -> None:
     assert enforcements(conn).get_by_id(enforcement.id).payload == payload
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_existing(conn: Conn) -> None:
-    enforcement = EnforcementFixture.unique().with_payload({"k": "v"}).create(conn)
-
-    assert enforcements(conn).find_by_id(enforcement.id) == enforcement
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert enforcements(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_existing(conn: Conn) -> None:
-    enforcement = EnforcementFixture.unique().with_conditions(CONDITIONS).create(conn)
-
-    assert enforcements(conn).get_by_id(enforcement.id) == enforcement
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        enforcements(conn).get_by_id(MISSING_ID)
-
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "Enforcement",
-        "id",
-        MISSING_ID,
-    )
-
-
-# -- list ------------------------------------------------------------------------------
-
-
-def test_list_contains_created_enforcements_newest_first(conn: Conn) -> None:
-    made = make_enforcements(conn, 3)
-
-    listed = enforcements(conn).list()
-
-    # One transaction: `created` is equal, so the id decides.
-    assert mine(listed, made) == ids(made)[::-1]
-    assert ids(listed) == newest_first(listed)
-
-
-def test_list_orders_by_created_before_id(conn: Conn) -> None:
-    older, newer = make_enforcements(conn, 2)
-    shift_created(conn, [newer], timedelta(minutes=-5))
-
-    assert mine(enforcements(conn).list(), [older, newer]) == [older.id, newer.id]
-
-
-def test_list_limit_and_offset(conn: Conn) -> None:
-    made = make_enforcements(conn, 4)
-    shift_created(conn, made, timedelta(days=36500))
-    expected = ids(made)[::-1]
-
-    assert ids(enforcements(conn).list(limit=3)) == expected[:3]
-    assert ids(enforcements(conn).list(limit=2, offset=2)) == expected[2:]
-    assert enforcements(conn).list(limit=0) == []
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -359,24 +263,6 @@ def test_update_status_and_payload(conn: Conn) -> None:
     assert enforcements(conn).get_by_id(enforcement.id) == updated
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    enforcement = EnforcementFixture.unique().with_payload({"p": 0}).create(conn)
-
-    assert enforcements(conn).update(enforcement.id, UpdateEnforcementInput()) == enforcement
-    assert enforcements(conn).get_by_id(enforcement.id) == enforcement
-
-
-def test_update_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        enforcements(conn).update(MISSING_ID, UpdateEnforcementInput(status=PROCESSED))
-
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "Enforcement",
-        "id",
-        MISSING_ID,
-    )
-
-
 def test_update_invalid_status_raises_validation_error_and_keeps_row(conn: Conn) -> None:
     enforcement = EnforcementFixture.unique().create(conn)
     data = UpdateEnforcementInput(status=cast(EnforcementStatus, "succeeded"))
@@ -388,20 +274,6 @@ def test_update_invalid_status_raises_validation_error_and_keeps_row(conn: Conn)
 
 
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_existing_returns_true_and_row_is_gone(conn: Conn) -> None:
-    enforcement, kept = make_enforcements(conn, 2)
-
-    assert enforcements(conn).delete(enforcement.id) is True
-
-    assert enforcements(conn).find_by_id(enforcement.id) is None
-    assert enforcements(conn).delete(enforcement.id) is False
-    assert enforcements(conn).get_by_id(kept.id) == kept
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert enforcements(conn).delete(MISSING_ID) is False
 
 
 def test_delete_enforcement_keeps_its_rule_and_event(conn: Conn) -> None:
@@ -474,8 +346,8 @@ def test_find_by_status_includes_mine_with_that_status_only(conn: Conn) -> None:
 
     found = enforcements(conn).find_by_status(PROCESSED)
 
-    assert mine(found, processed) == ids(processed)[::-1]
-    assert mine(found, others) == []
+    assert only(found, processed) == ids(processed)[::-1]
+    assert only(found, others) == []
     assert all(row.status is PROCESSED for row in found)
     assert ids(found) == newest_first(found)
 
@@ -485,13 +357,13 @@ def test_find_by_status_follows_a_status_change(conn: Conn) -> None:
 
     enforcements(conn).update(enforcement.id, UpdateEnforcementInput(status=DISABLED))
 
-    assert mine(enforcements(conn).find_by_status(DISABLED), [enforcement]) == [enforcement.id]
-    assert mine(enforcements(conn).find_by_status(CREATED), [enforcement]) == []
+    assert only(enforcements(conn).find_by_status(DISABLED), [enforcement]) == [enforcement.id]
+    assert only(enforcements(conn).find_by_status(CREATED), [enforcement]) == []
 
 
 def test_find_by_status_respects_limit(conn: Conn) -> None:
     made = make_enforcements(conn, 3, status=DISABLED)
-    shift_created(conn, made, timedelta(days=36500))
+    shift_created(conn, "enforcement", ids(made), timedelta(days=36500))
 
     found = enforcements(conn).find_by_status(DISABLED, limit=2)
 
@@ -505,25 +377,3 @@ def test_find_by_event_returns_only_its_enforcements_newest_first(conn: Conn) ->
 
     assert ids(enforcements(conn).find_by_event(event.id)) == ids(made)[::-1]
     assert ids(enforcements(conn).find_by_event(event.id, limit=1)) == [made[2].id]
-
-
-# -- timestamps ------------------------------------------------------------------------
-
-
-def test_create_sets_timezone_aware_equal_timestamps(conn: Conn) -> None:
-    enforcement = EnforcementFixture.unique().create(conn)
-
-    assert enforcement.created.utcoffset() is not None
-    assert enforcement.updated.utcoffset() is not None
-    assert enforcement.created == enforcement.updated
-
-
-def test_update_in_later_transaction_moves_updated_forward(conn: Conn) -> None:
-    enforcement = EnforcementFixture.unique().create(conn)
-    conn.commit()
-
-    updated = enforcements(conn).update(enforcement.id, UpdateEnforcementInput(status=PROCESSED))
-
-    assert updated.created == enforcement.created
-    assert updated.updated > enforcement.updated
-    assert enforcements(conn).get_by_id(enforcement.id).updated == updated.updated

@@ -1,4 +1,6 @@
-"""EventRepository against the real database.
+"""EventRepository against the real database, beyond what every repository does
+(test_common.py): links and refs, JSON round trips, the default list page, delete
+rules and finders.
 
 Every event here belongs to a unique trigger or trigger_ref, so the assertions look
 only at rows the test made; other workers' committed rows may appear in any list.
@@ -6,14 +8,13 @@ only at rows the test made; other workers' committed rows may appear in any list
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, LiteralString, TypeVar, cast
+from typing import Any, cast
 
 import psycopg
 import pytest
 
-from attune_common.errors import AttuneError, NotFound, ReferenceViolation, ValidationError
+from attune_common.errors import ReferenceViolation, ValidationError
 from attune_common.models import Event, Trigger
 from attune_common.repositories import (
     CreateEventInput,
@@ -32,13 +33,7 @@ from tests.builders import (
     TriggerFixture,
     unique_ref,
 )
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
-
-SHIFT_CREATED: LiteralString = "UPDATE attune.event SET created = created + %s WHERE id = ANY(%s)"
-
-E = TypeVar("E", bound=AttuneError)
+from tests.helpers import MISSING_ID, ids, newest_first, only, refused, shift_created
 
 PAYLOADS: dict[str, Any] = {
     "nested": {"a": {"b": {"c": {"d": "deep"}}}, "sibling": {"x": 1}},
@@ -67,31 +62,6 @@ def make_events(conn: Conn, count: int, trigger: Trigger | None = None) -> list[
     if trigger is None:
         fixture = fixture.with_trigger_ref(unique_ref("trigger"))
     return [fixture.create(conn) for _ in range(count)]
-
-
-def shift_created(conn: Conn, rows: Sequence[Event], by: timedelta) -> None:
-    """Move rows in time: a century ahead makes them newer than any row another
-    session commits, so a page of the shared list is exactly these rows."""
-    conn.execute(SHIFT_CREATED, (by, [row.id for row in rows]))
-
-
-def newest_first(rows: Sequence[Event]) -> list[int]:
-    """The ids of `rows` in list order: created DESC, then id DESC."""
-    return [row.id for row in sorted(rows, key=lambda r: (r.created, r.id), reverse=True)]
-
-
-def mine(listed: Sequence[Event], made: Sequence[Event]) -> list[int]:
-    """The ids of `made` in the order `listed` returned them."""
-    wanted = {row.id for row in made}
-    return [row.id for row in listed if row.id in wanted]
-
-
-def refused(conn: Conn, error: type[E], call: Callable[[], object]) -> E:
-    """Run `call` in a savepoint it must fail with `error`; the transaction stays
-    usable, so the test can read back that nothing was written."""
-    with pytest.raises(error) as caught, conn.transaction():
-        call()
-    return caught.value
 
 
 def assert_foreign_key_refused(error: ReferenceViolation, constraint: str) -> None:
@@ -231,56 +201,7 @@ def test_create_config_and_payload_are_stored_apart(conn: Conn) -> None:
     assert (stored.config, stored.payload) == (config, payload)
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_existing(conn: Conn) -> None:
-    event = EventFixture.unique().with_payload({"k": "v"}).create(conn)
-
-    assert events(conn).find_by_id(event.id) == event
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert events(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_existing(conn: Conn) -> None:
-    event = EventFixture.unique().with_config({"k": 1}).create(conn)
-
-    assert events(conn).get_by_id(event.id) == event
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        events(conn).get_by_id(MISSING_ID)
-
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "Event",
-        "id",
-        MISSING_ID,
-    )
-
-
 # -- list ------------------------------------------------------------------------------
-
-
-def test_list_contains_created_events_newest_first(conn: Conn) -> None:
-    made = make_events(conn, 3)
-
-    listed = events(conn).list()
-
-    # One transaction: `created` is equal, so the id decides.
-    assert mine(listed, made) == [made[2].id, made[1].id, made[0].id]
-    assert [row.id for row in listed] == newest_first(listed)
-
-
-def test_list_orders_by_created_before_id(conn: Conn) -> None:
-    older, newer = make_events(conn, 2)
-    shift_created(conn, [newer], timedelta(hours=-1))
-
-    listed = events(conn).list()
-
-    assert mine(listed, [older, newer]) == [older.id, newer.id]
 
 
 def test_list_across_commits_newest_first(conn: Conn) -> None:
@@ -292,7 +213,7 @@ def test_list_across_commits_newest_first(conn: Conn) -> None:
     listed = events(conn).list()
 
     assert second.created > first.created
-    assert mine(listed, [first, second]) == [second.id, first.id]
+    assert only(listed, [first, second]) == [second.id, first.id]
 
 
 def test_list_default_limit_is_1000(conn: Conn) -> None:
@@ -303,25 +224,8 @@ def test_list_default_limit_is_1000(conn: Conn) -> None:
     assert len(listed) == 1000
     assert [row.id for row in listed] == newest_first(listed)
     # Nothing committed elsewhere is newer than a century ahead: the page is ours.
-    shift_created(conn, made, timedelta(days=36500))
+    shift_created(conn, "event", ids(made), timedelta(days=36500))
     assert [row.id for row in events(conn).list()] == [row.id for row in reversed(made[1:])]
-
-
-def test_list_limit_and_offset(conn: Conn) -> None:
-    made = make_events(conn, 5)
-    shift_created(conn, made, timedelta(days=36500))
-    ids = [row.id for row in reversed(made)]
-
-    assert [row.id for row in events(conn).list(limit=2)] == ids[:2]
-    assert [row.id for row in events(conn).list(limit=2, offset=1)] == ids[1:3]
-    assert [row.id for row in events(conn).list(limit=10, offset=3)][:2] == ids[3:]
-    assert events(conn).list(limit=0) == []
-
-
-def test_list_offset_past_the_end_returns_empty(conn: Conn) -> None:
-    make_events(conn, 1)
-
-    assert events(conn).list(limit=10, offset=10**12) == []
 
 
 # -- update ----------------------------------------------------------------------------
@@ -368,25 +272,6 @@ def test_update_config_and_payload(conn: Conn) -> None:
     assert events(conn).get_by_id(event.id) == updated
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    event = EventFixture.unique().with_(config={"c": 0}, payload={"p": 0}).create(conn)
-
-    assert events(conn).update(event.id, UpdateEventInput()) == event
-    assert events(conn).get_by_id(event.id) == event
-
-
-def test_update_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        events(conn).update(MISSING_ID, UpdateEventInput(payload={"p": 1}))
-
-    assert (caught.value.entity, caught.value.value) == ("Event", MISSING_ID)
-
-
-def test_update_nothing_on_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound):
-        events(conn).update(MISSING_ID, UpdateEventInput())
-
-
 def test_update_payload_not_json_raises_validation_error_and_keeps_row(conn: Conn) -> None:
     event = EventFixture.unique().with_payload({"p": 0}).create(conn)
 
@@ -397,20 +282,6 @@ def test_update_payload_not_json_raises_validation_error_and_keeps_row(conn: Con
 
 
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_existing_returns_true_and_row_is_gone(conn: Conn) -> None:
-    event, kept = make_events(conn, 2)
-
-    assert events(conn).delete(event.id) is True
-
-    assert events(conn).find_by_id(event.id) is None
-    assert events(conn).delete(event.id) is False
-    assert events(conn).get_by_id(kept.id) == kept
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert events(conn).delete(MISSING_ID) is False
 
 
 def test_delete_event_sets_enforcement_event_null(conn: Conn) -> None:
@@ -503,25 +374,3 @@ def test_find_by_trigger_ref_after_trigger_deleted(conn: Conn) -> None:
     assert [row.id for row in found] == [made[1].id, made[0].id]
     assert all(row.trigger is None for row in found)
     assert events(conn).find_by_trigger(trigger.id) == []
-
-
-# -- timestamps ------------------------------------------------------------------------
-
-
-def test_create_sets_timezone_aware_equal_timestamps(conn: Conn) -> None:
-    event = EventFixture.unique().create(conn)
-
-    assert event.created.utcoffset() is not None
-    assert event.updated.utcoffset() is not None
-    assert event.created == event.updated
-
-
-def test_update_in_later_transaction_moves_updated_forward(conn: Conn) -> None:
-    event = EventFixture.unique().with_payload({"v": 1}).create(conn)
-    conn.commit()
-
-    updated = events(conn).update(event.id, UpdateEventInput(payload={"v": 2}))
-
-    assert updated.created == event.created
-    assert updated.updated > event.updated
-    assert updated.updated.utcoffset() is not None

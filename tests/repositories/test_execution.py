@@ -1,16 +1,15 @@
-"""ExecutionRepository against the real database: CRUD, finders, and history rules
-(links are SET NULL when their target goes, the action_ref copy stays)."""
+"""ExecutionRepository against the real database, beyond what every repository does
+(test_common.py): defaults and round trips, status and result updates, finders, and
+history rules (links are SET NULL when their target goes, the action_ref copy stays)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, cast
 
-import psycopg
 import pytest
 
-from attune_common.errors import NotFound, ReferenceViolation, ValidationError
-from attune_common.models import Execution, ExecutionStatus
+from attune_common.errors import ReferenceViolation, ValidationError
+from attune_common.models import ExecutionStatus
 from attune_common.repositories import (
     ActionRepository,
     CreateExecutionInput,
@@ -21,37 +20,13 @@ from attune_common.repositories import (
 )
 from tests.builders import (
     ActionFixture,
+    Conn,
     EnforcementFixture,
     ExecutionFixture,
     IdentityFixture,
     unique_ref,
 )
-
-Conn = psycopg.Connection[Any]
-
-MISSING_ID = 2**62
-
-
-def ids(rows: list[Execution]) -> list[int]:
-    return [row.id for row in rows]
-
-
-def only(rows: list[Execution], mine: list[Execution]) -> list[int]:
-    """The ids of `rows` that are among `mine`, in the order `rows` has them."""
-    wanted = set(ids(mine))
-    return [row.id for row in rows if row.id in wanted]
-
-
-def newest_first(rows: list[Execution]) -> list[int]:
-    """Ids as a newest-first list holds rows made in one transaction (same created)."""
-    return sorted(ids(rows), reverse=True)
-
-
-def transaction_now(conn: Conn) -> datetime:
-    row = conn.execute("SELECT now()").fetchone()
-    assert row is not None
-    return cast(datetime, row[0])
-
+from tests.helpers import MISSING_ID, ids, newest_first, only, transaction_now
 
 # -- create ----------------------------------------------------------------------------
 
@@ -167,65 +142,6 @@ def test_create_with_result_json_cannot_hold_raises_validation_error(conn: Conn)
     assert repository.find_by_action_ref(action_ref) == []
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_the_row(conn: Conn) -> None:
-    execution = ExecutionFixture.unique().create(conn)
-
-    assert ExecutionRepository(conn).find_by_id(execution.id) == execution
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert ExecutionRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as raised:
-        ExecutionRepository(conn).get_by_id(MISSING_ID)
-
-    assert (raised.value.entity, raised.value.field, raised.value.value) == (
-        "Execution",
-        "id",
-        MISSING_ID,
-    )
-
-
-def test_list_holds_mine_newest_first(conn: Conn) -> None:
-    mine = [ExecutionFixture.unique().create(conn) for _ in range(3)]
-
-    listed = ExecutionRepository(conn).list()
-
-    assert only(listed, mine) == newest_first(mine)
-
-
-def test_list_orders_by_created_before_id(conn: Conn) -> None:
-    older, newer = (ExecutionFixture.unique().create(conn) for _ in range(2))
-    # The row with the higher id is made older: created decides, not id.
-    conn.execute(
-        "UPDATE attune.execution SET created = created - interval '1 hour' WHERE id = %s",
-        (newer.id,),
-    )
-
-    listed = ExecutionRepository(conn).list()
-
-    assert only(listed, [older, newer]) == [older.id, newer.id]
-
-
-def test_list_limit_and_offset_page_through_the_order(conn: Conn) -> None:
-    # One snapshot for the whole test, so rows others commit meanwhile cannot shift pages.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    for _ in range(3):
-        ExecutionFixture.unique().create(conn)
-    repository = ExecutionRepository(conn)
-
-    first_three = repository.list(limit=3)
-    second_page = repository.list(limit=2, offset=1)
-
-    assert len(first_three) == 3
-    assert second_page == first_three[1:3]
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -263,24 +179,6 @@ def test_update_status_and_result_together(conn: Conn) -> None:
     assert (updated.action_ref, updated.created) == (execution.action_ref, execution.created)
 
 
-def test_update_nothing_returns_the_row_unchanged(conn: Conn) -> None:
-    execution = ExecutionFixture.unique().with_result([1]).create(conn)
-
-    assert ExecutionRepository(conn).update(execution.id, UpdateExecutionInput()) == execution
-
-
-@pytest.mark.parametrize(
-    "data",
-    [UpdateExecutionInput(), UpdateExecutionInput(status=ExecutionStatus.RUNNING)],
-    ids=["empty", "status"],
-)
-def test_update_missing_raises_not_found(conn: Conn, data: UpdateExecutionInput) -> None:
-    with pytest.raises(NotFound) as raised:
-        ExecutionRepository(conn).update(MISSING_ID, data)
-
-    assert raised.value.value == MISSING_ID
-
-
 def test_update_with_unknown_status_raises_and_leaves_row(conn: Conn) -> None:
     execution = ExecutionFixture.unique().create(conn)
     repository = ExecutionRepository(conn)
@@ -292,18 +190,6 @@ def test_update_with_unknown_status_raises_and_leaves_row(conn: Conn) -> None:
 
 
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_the_row(conn: Conn) -> None:
-    execution = ExecutionFixture.unique().create(conn)
-    repository = ExecutionRepository(conn)
-
-    assert repository.delete(execution.id) is True
-    assert repository.find_by_id(execution.id) is None
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert ExecutionRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_action_keeps_execution_and_action_ref(conn: Conn) -> None:

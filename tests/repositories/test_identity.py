@@ -1,4 +1,5 @@
-"""IdentityRepository against the real database, passwords included.
+"""IdentityRepository against the real database, beyond what every repository does
+(test_common.py): logins, round trips, cascades, and passwords.
 
 Every identity has a unique login from the builders, so assertions look only at rows
 the test made. Argon2 is deliberately slow: tests that only need some valid hash share
@@ -10,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import pytest
 
-from attune_common.errors import AlreadyExists, AttuneError, NotFound, ValidationError
-from attune_common.models import Identity
+from attune_common.errors import AlreadyExists, NotFound, ValidationError
 from attune_common.passwords import hash_password, verify_password
 from attune_common.repositories import (
     CreateIdentityInput,
@@ -31,13 +31,9 @@ from tests.builders import (
     PermissionAssignmentFixture,
     unique_name,
 )
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
+from tests.helpers import MISSING_ID, refused
 
 PASSWORD = "correct horse battery staple"
-
-E = TypeVar("E", bound=AttuneError)
 
 
 @cache
@@ -49,13 +45,6 @@ def identities(conn: Conn) -> IdentityRepository:
     return IdentityRepository(conn)
 
 
-def refused(conn: Conn, error: type[E], call: Callable[[], object]) -> E:
-    """Run `call` in a savepoint it must fail with `error`; the transaction stays usable."""
-    with pytest.raises(error) as caught, conn.transaction():
-        call()
-    return caught.value
-
-
 def stored_password_hash(conn: Conn, identity_id: int) -> str | None:
     """The password_hash column as the database holds it, read without the library."""
     row = conn.execute(
@@ -63,11 +52,6 @@ def stored_password_hash(conn: Conn, identity_id: int) -> str | None:
     ).fetchone()
     assert row is not None
     return cast(str | None, row[0])
-
-
-def mine(listed: list[Identity], made: list[Identity]) -> list[str]:
-    wanted = {row.id for row in made}
-    return [row.login for row in listed if row.id in wanted]
 
 
 # -- create ----------------------------------------------------------------------------
@@ -155,81 +139,6 @@ def test_create_attributes_not_json_raises_validation_error(conn: Conn) -> None:
     assert identities(conn).find_by_login(login) is None
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_existing(conn: Conn) -> None:
-    identity = IdentityFixture.unique().create(conn)
-
-    assert identities(conn).find_by_id(identity.id) == identity
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert identities(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        identities(conn).get_by_id(MISSING_ID)
-
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "Identity",
-        "id",
-        MISSING_ID,
-    )
-
-
-def test_find_by_login_existing(conn: Conn) -> None:
-    identity, other = IdentityFixture.unique().create(conn), IdentityFixture.unique().create(conn)
-
-    assert identities(conn).find_by_login(identity.login) == identity
-    assert identities(conn).find_by_login(other.login) == other
-
-
-def test_find_by_login_missing_returns_none(conn: Conn) -> None:
-    assert identities(conn).find_by_login(f"user-{unique_name()}") is None
-
-
-def test_get_by_login_missing_raises_not_found(conn: Conn) -> None:
-    login = f"user-{unique_name()}"
-
-    with pytest.raises(NotFound) as caught:
-        identities(conn).get_by_login(login)
-
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "Identity",
-        "login",
-        login,
-    )
-
-
-# -- list ------------------------------------------------------------------------------
-
-
-def test_list_contains_created_identities_ordered_by_login(conn: Conn) -> None:
-    stem = unique_name("user-")
-    made = [IdentityFixture.unique().with_login(f"{stem}-{x}").create(conn) for x in "bca"]
-
-    listed = identities(conn).list()
-
-    # Only our own rows' order is asserted: others' logins sort by the database collation.
-    assert mine(listed, made) == [f"{stem}-a", f"{stem}-b", f"{stem}-c"]
-
-
-def test_list_limit(conn: Conn) -> None:
-    IdentityFixture.unique().create(conn)
-    IdentityFixture.unique().create(conn)
-
-    assert len(identities(conn).list(limit=2)) == 2
-    assert identities(conn).list(limit=0) == []
-
-
-def test_list_offset_past_the_end_returns_empty(conn: Conn) -> None:
-    IdentityFixture.unique().create(conn)
-
-    assert identities(conn).list(offset=10**12) == []
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -277,47 +186,7 @@ def test_update_plaintext_password_hash_raises_validation_error_and_keeps_row(
     assert identities(conn).get_by_id(identity.id) == identity
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    identity = IdentityFixture.unique().with_attributes({"k": "v"}).create(conn)
-
-    assert identities(conn).update(identity.id, UpdateIdentityInput()) == identity
-    assert identities(conn).get_by_id(identity.id) == identity
-
-
-def test_update_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        identities(conn).update(MISSING_ID, UpdateIdentityInput(display_name="x"))
-
-    assert (caught.value.entity, caught.value.value) == ("Identity", MISSING_ID)
-
-
-def test_update_touches_updated_across_commit(conn: Conn) -> None:
-    identity = IdentityFixture.unique().create(conn)
-    conn.commit()
-    try:
-        updated = identities(conn).update(identity.id, UpdateIdentityInput(display_name="later"))
-
-        assert updated.updated > identity.updated
-        assert updated.created == identity.created
-    finally:
-        conn.rollback()
-        identities(conn).delete(identity.id)
-        conn.commit()
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_existing_returns_true(conn: Conn) -> None:
-    identity, other = IdentityFixture.unique().create(conn), IdentityFixture.unique().create(conn)
-
-    assert identities(conn).delete(identity.id) is True
-    assert identities(conn).find_by_id(identity.id) is None
-    assert identities(conn).find_by_id(other.id) == other
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert identities(conn).delete(MISSING_ID) is False
 
 
 def test_delete_cascades_to_permission_assignments(conn: Conn) -> None:

@@ -1,16 +1,16 @@
-"""InquiryRepository against the real database: CRUD, finders, the responded_at rule,
-and what happens when the execution or the assigned identity is deleted."""
+"""InquiryRepository against the real database, beyond what every repository does
+(test_common.py): defaults and round trips, finders, the responded_at rule, and what
+happens when the execution or the assigned identity is deleted."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
-import psycopg
 import pytest
 
 from attune_common.errors import NotFound, ReferenceViolation, ValidationError
-from attune_common.models import Inquiry, InquiryStatus
+from attune_common.models import InquiryStatus
 from attune_common.repositories import (
     CreateInquiryInput,
     ExecutionRepository,
@@ -18,33 +18,10 @@ from attune_common.repositories import (
     InquiryRepository,
     UpdateInquiryInput,
 )
-from tests.builders import ExecutionFixture, IdentityFixture, InquiryFixture
+from tests.builders import Conn, ExecutionFixture, IdentityFixture, InquiryFixture
+from tests.helpers import MISSING_ID, ids, newest_first, only, transaction_now
 
-Conn = psycopg.Connection[Any]
-
-MISSING_ID = 2**62
 WHEN = datetime(2030, 5, 17, 8, 30, tzinfo=UTC)
-
-
-def ids(rows: list[Inquiry]) -> list[int]:
-    return [row.id for row in rows]
-
-
-def only(rows: list[Inquiry], mine: list[Inquiry]) -> list[int]:
-    """The ids of `rows` that are among `mine`, in the order `rows` has them."""
-    wanted = set(ids(mine))
-    return [row.id for row in rows if row.id in wanted]
-
-
-def newest_first(rows: list[Inquiry]) -> list[int]:
-    """Ids as a newest-first list holds rows made in one transaction (same created)."""
-    return sorted(ids(rows), reverse=True)
-
-
-def transaction_now(conn: Conn) -> datetime:
-    row = conn.execute("SELECT now()").fetchone()
-    assert row is not None
-    return cast(datetime, row[0])
 
 
 # -- create ----------------------------------------------------------------------------
@@ -141,55 +118,6 @@ def test_create_for_missing_assignee_raises_and_stores_nothing(conn: Conn) -> No
     assert repository.find_by_execution(execution.id) == []
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_the_row(conn: Conn) -> None:
-    inquiry = InquiryFixture.unique().create(conn)
-
-    assert InquiryRepository(conn).find_by_id(inquiry.id) == inquiry
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert InquiryRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as raised:
-        InquiryRepository(conn).get_by_id(MISSING_ID)
-
-    assert (raised.value.entity, raised.value.field) == ("Inquiry", "id")
-
-
-def test_list_holds_mine_newest_first(conn: Conn) -> None:
-    mine = [InquiryFixture.unique().create(conn) for _ in range(3)]
-
-    assert only(InquiryRepository(conn).list(), mine) == newest_first(mine)
-
-
-def test_list_orders_by_created_before_id(conn: Conn) -> None:
-    older, newer = (InquiryFixture.unique().create(conn) for _ in range(2))
-    conn.execute(
-        "UPDATE attune.inquiry SET created = created - interval '1 hour' WHERE id = %s",
-        (newer.id,),
-    )
-
-    assert only(InquiryRepository(conn).list(), [older, newer]) == [older.id, newer.id]
-
-
-def test_list_limit_and_offset_page_through_the_order(conn: Conn) -> None:
-    # One snapshot for the whole test, so rows others commit meanwhile cannot shift pages.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    for _ in range(3):
-        InquiryFixture.unique().create(conn)
-    repository = InquiryRepository(conn)
-
-    first_three = repository.list(limit=3)
-
-    assert len(first_three) == 3
-    assert repository.list(limit=2, offset=1) == first_three[1:3]
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -263,18 +191,10 @@ def test_update_responded_at_alone_stores_it(conn: Conn) -> None:
     assert (updated.status, updated.responded_at) == (InquiryStatus.RESPONDED, WHEN)
 
 
-def test_update_nothing_returns_the_row_unchanged(conn: Conn) -> None:
-    inquiry = InquiryFixture.unique().with_response({"x": 1}).create(conn)
+def test_update_missing_to_responded_raises_not_found(conn: Conn) -> None:
+    # Responding also stamps responded_at: another statement than a plain update's.
+    data = UpdateInquiryInput(status=InquiryStatus.RESPONDED)
 
-    assert InquiryRepository(conn).update(inquiry.id, UpdateInquiryInput()) == inquiry
-
-
-@pytest.mark.parametrize(
-    "data",
-    [UpdateInquiryInput(), UpdateInquiryInput(status=InquiryStatus.RESPONDED)],
-    ids=["empty", "responding"],
-)
-def test_update_missing_raises_not_found(conn: Conn, data: UpdateInquiryInput) -> None:
     with pytest.raises(NotFound) as raised:
         InquiryRepository(conn).update(MISSING_ID, data)
 
@@ -318,18 +238,6 @@ def test_respond_to_missing_inquiry_raises_not_found(conn: Conn) -> None:
 
 
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_the_row(conn: Conn) -> None:
-    inquiry = InquiryFixture.unique().create(conn)
-    repository = InquiryRepository(conn)
-
-    assert repository.delete(inquiry.id) is True
-    assert repository.find_by_id(inquiry.id) is None
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert InquiryRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_execution_removes_its_inquiries(conn: Conn) -> None:

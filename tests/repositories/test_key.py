@@ -1,4 +1,5 @@
-"""KeyRepository against the real database: the owner trigger, finders, and secrets.
+"""KeyRepository against the real database, beyond what every repository does
+(test_common.py): the owner trigger, finders, cascades, and secrets.
 
 Keys get unique names from the builders (and owners made for the test), so refs are
 unique and assertions look only at rows the test made.
@@ -7,14 +8,13 @@ unique and assertions look only at rows the test made.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import pytest
 
 from attune_common import crypto
 from attune_common.errors import (
     AlreadyExists,
-    AttuneError,
     DecryptionError,
     NotFound,
     ReferenceViolation,
@@ -39,9 +39,7 @@ from tests.builders import (
     SensorFixture,
     unique_name,
 )
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
+from tests.helpers import MISSING_ID, refused
 
 SECRET = "db-password: hunter2 ✓"
 ENCRYPTION_KEY = bytes(range(32))
@@ -49,18 +47,9 @@ OTHER_KEY = bytes(range(32, 64))
 
 Owner = Identity | Pack | Action | Sensor
 
-E = TypeVar("E", bound=AttuneError)
-
 
 def keys(conn: Conn) -> KeyRepository:
     return KeyRepository(conn)
-
-
-def refused(conn: Conn, error: type[E], call: Callable[[], object]) -> E:
-    """Run `call` in a savepoint it must fail with `error`; the transaction stays usable."""
-    with pytest.raises(error) as caught, conn.transaction():
-        call()
-    return caught.value
 
 
 def stored_value(conn: Conn, key_id: int) -> str:
@@ -265,51 +254,6 @@ def test_create_without_value_raises_validation_error(conn: Conn) -> None:
     assert (error.sqlstate, error.column) == ("23502", "value")
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_existing_and_missing(conn: Conn) -> None:
-    key = KeyFixture.unique().create(conn)
-
-    assert keys(conn).find_by_id(key.id) == key
-    assert keys(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        keys(conn).get_by_id(MISSING_ID)
-
-    assert (caught.value.entity, caught.value.field) == ("Key", "id")
-
-
-def test_find_by_ref_missing_returns_none(conn: Conn) -> None:
-    assert keys(conn).find_by_ref(name()) is None
-
-
-def test_get_by_ref_missing_raises_not_found(conn: Conn) -> None:
-    ref = name()
-
-    with pytest.raises(NotFound) as caught:
-        keys(conn).get_by_ref(ref)
-
-    assert (caught.value.entity, caught.value.field, caught.value.value) == ("Key", "ref", ref)
-
-
-def test_list_contains_created_keys_ordered_by_ref(conn: Conn) -> None:
-    pack = PackFixture.unique().create(conn)
-    made = [KeyFixture.unique(pack).with_name(f"k{letter}").create(conn) for letter in "bca"]
-
-    listed = keys(conn).list()
-
-    wanted = {key.id for key in made}
-    assert [key.ref for key in listed if key.id in wanted] == [
-        f"{pack.ref}.ka",
-        f"{pack.ref}.kb",
-        f"{pack.ref}.kc",
-    ]
-    assert len(keys(conn).list(limit=2)) == 2
-
-
 # -- find_by_owner_type / find_by_owner ------------------------------------------------
 
 
@@ -409,43 +353,7 @@ def test_update_encrypted_without_hash_raises_validation_error(conn: Conn) -> No
     assert keys(conn).get_by_id(key.id) == key
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    key = KeyFixture.unique().create(conn)
-
-    assert keys(conn).update(key.id, UpdateKeyInput()) == key
-
-
-def test_update_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        keys(conn).update(MISSING_ID, UpdateKeyInput(value="x"))
-
-    assert (caught.value.entity, caught.value.value) == ("Key", MISSING_ID)
-
-
-def test_update_touches_updated_across_commit(conn: Conn) -> None:
-    key = KeyFixture.unique().create(conn)
-    conn.commit()
-    try:
-        updated = keys(conn).update(key.id, UpdateKeyInput(value="later"))
-
-        assert updated.updated > key.updated
-        assert updated.created == key.created
-    finally:
-        conn.rollback()
-        keys(conn).delete(key.id)
-        conn.commit()
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_existing_and_missing(conn: Conn) -> None:
-    key, other = KeyFixture.unique().create(conn), KeyFixture.unique().create(conn)
-
-    assert keys(conn).delete(key.id) is True
-    assert keys(conn).delete(key.id) is False
-    assert keys(conn).find_by_id(key.id) is None
-    assert keys(conn).find_by_id(other.id) == other
 
 
 @pytest.mark.parametrize("owner_type", OWNED_TYPES)

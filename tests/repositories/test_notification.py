@@ -1,53 +1,31 @@
-"""NotificationRepository against the real database: CRUD, finders, and the pg_notify
-the schema sends on the notification's channel when an insert commits."""
+"""NotificationRepository against the real database, beyond what every repository does
+(test_common.py): defaults and round trips, state and content updates, finders, and the
+pg_notify the schema sends on the notification's channel when an insert commits."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from attune_common.errors import NotFound, ValidationError
-from attune_common.models import Notification, NotificationStatus
+from attune_common.errors import ValidationError
+from attune_common.models import NotificationStatus
 from attune_common.repositories import (
     CreateNotificationInput,
     NotificationRepository,
     UpdateNotificationInput,
 )
-from tests.builders import NotificationFixture, unique_name
+from tests.builders import Conn, NotificationFixture, unique_name
+from tests.helpers import ids, newest_first, only, transaction_now
 
-Conn = psycopg.Connection[Any]
 Connect = Callable[..., Conn]
 
-MISSING_ID = 2**62
 WAIT = 5.0  # seconds a listener waits for a notification that must come
 QUIET = 0.5  # seconds a listener waits to show that none comes
-
-
-def ids(rows: list[Notification]) -> list[int]:
-    return [row.id for row in rows]
-
-
-def only(rows: list[Notification], mine: list[Notification]) -> list[int]:
-    """The ids of `rows` that are among `mine`, in the order `rows` has them."""
-    wanted = set(ids(mine))
-    return [row.id for row in rows if row.id in wanted]
-
-
-def newest_first(rows: list[Notification]) -> list[int]:
-    """Ids as a newest-first list holds rows made in one transaction (same created)."""
-    return sorted(ids(rows), reverse=True)
-
-
-def transaction_now(conn: Conn) -> datetime:
-    row = conn.execute("SELECT now()").fetchone()
-    assert row is not None
-    return cast(datetime, row[0])
 
 
 def listener(connect: Connect, channel: str) -> Conn:
@@ -163,55 +141,6 @@ def test_create_on_channel_pg_notify_refuses_raises_and_stores_nothing(
     assert repository.find_by_channel(channel) == []
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_the_row(conn: Conn) -> None:
-    notification = NotificationFixture.unique().create(conn)
-
-    assert NotificationRepository(conn).find_by_id(notification.id) == notification
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert NotificationRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as raised:
-        NotificationRepository(conn).get_by_id(MISSING_ID)
-
-    assert (raised.value.entity, raised.value.value) == ("Notification", MISSING_ID)
-
-
-def test_list_holds_mine_newest_first(conn: Conn) -> None:
-    mine = [NotificationFixture.unique().create(conn) for _ in range(3)]
-
-    assert only(NotificationRepository(conn).list(), mine) == newest_first(mine)
-
-
-def test_list_orders_by_created_before_id(conn: Conn) -> None:
-    older, newer = (NotificationFixture.unique().create(conn) for _ in range(2))
-    conn.execute(
-        "UPDATE attune.notification SET created = created - interval '1 hour' WHERE id = %s",
-        (newer.id,),
-    )
-
-    assert only(NotificationRepository(conn).list(), [older, newer]) == [older.id, newer.id]
-
-
-def test_list_limit_and_offset_page_through_the_order(conn: Conn) -> None:
-    # One snapshot for the whole test: other tests here commit notifications.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    for _ in range(3):
-        NotificationFixture.unique().create(conn)
-    repository = NotificationRepository(conn)
-
-    first_three = repository.list(limit=3)
-
-    assert len(first_three) == 3
-    assert repository.list(limit=2, offset=1) == first_three[1:3]
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -248,27 +177,6 @@ def test_update_state_and_content_together(conn: Conn) -> None:
     assert (updated.state, updated.content) == (NotificationStatus.ERROR, {"error": "timeout"})
 
 
-def test_update_nothing_returns_the_row_unchanged(conn: Conn) -> None:
-    notification = NotificationFixture.unique().create(conn)
-
-    assert (
-        NotificationRepository(conn).update(notification.id, UpdateNotificationInput())
-        == notification
-    )
-
-
-@pytest.mark.parametrize(
-    "data",
-    [UpdateNotificationInput(), UpdateNotificationInput(state=NotificationStatus.QUEUED)],
-    ids=["empty", "state"],
-)
-def test_update_missing_raises_not_found(conn: Conn, data: UpdateNotificationInput) -> None:
-    with pytest.raises(NotFound) as raised:
-        NotificationRepository(conn).update(MISSING_ID, data)
-
-    assert raised.value.value == MISSING_ID
-
-
 def test_update_with_unknown_state_raises_and_leaves_row(conn: Conn) -> None:
     notification = NotificationFixture.unique().create(conn)
     repository = NotificationRepository(conn)
@@ -280,21 +188,6 @@ def test_update_with_unknown_state_raises_and_leaves_row(conn: Conn) -> None:
         )
 
     assert repository.get_by_id(notification.id) == notification
-
-
-# -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_the_row(conn: Conn) -> None:
-    notification = NotificationFixture.unique().create(conn)
-    repository = NotificationRepository(conn)
-
-    assert repository.delete(notification.id) is True
-    assert repository.find_by_id(notification.id) is None
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert NotificationRepository(conn).delete(MISSING_ID) is False
 
 
 # -- finders ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""PackRepository: CRUD, finders, the ref and version rules, and what deleting a pack removes."""
+"""PackRepository beyond what every repository does (test_common.py): the ref and version
+rules, round trips, finders, and what deleting a pack removes."""
 
 from __future__ import annotations
 
@@ -6,12 +7,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import IsolationLevel
 
-from attune_common.errors import AlreadyExists, NotFound, ValidationError
-from attune_common.models import Pack
+from attune_common.errors import AlreadyExists, ValidationError
 from attune_common.repositories import (
     ActionRepository,
     CreatePackInput,
@@ -29,6 +27,7 @@ from attune_common.repositories import (
 )
 from tests.builders import (
     ActionFixture,
+    Conn,
     EventFixture,
     KeyFixture,
     PackFixture,
@@ -41,23 +40,6 @@ from tests.builders import (
     WorkerFixture,
     unique_name,
 )
-
-Conn = psycopg.Connection[Any]
-MISSING_ID = -1
-
-
-@pytest.fixture
-def snapshot(conn: Conn) -> Conn:
-    """`conn` reading one snapshot for the whole test, so that whole-table reads agree
-    with each other while other sessions commit."""
-    conn.isolation_level = IsolationLevel.REPEATABLE_READ
-    return conn
-
-
-def _packs_named(conn: Conn, base: str, suffixes: str) -> list[Pack]:
-    """One pack per suffix, created in the given order, refs `base-<suffix>`."""
-    return [PackFixture(name=f"{base}-{suffix}").create(conn) for suffix in suffixes]
-
 
 # -- create ----------------------------------------------------------------------------
 
@@ -169,66 +151,6 @@ def test_create_config_not_json_raises_validation_error(conn: Conn) -> None:
     assert repository.find_by_ref(ref) is None
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_pack(conn: Conn) -> None:
-    pack = PackFixture.unique().create(conn)
-    assert PackRepository(conn).find_by_id(pack.id) == pack
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert PackRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as info:
-        PackRepository(conn).get_by_id(MISSING_ID)
-    assert (info.value.entity, info.value.field, info.value.value) == ("Pack", "id", MISSING_ID)
-
-
-def test_find_by_ref_returns_pack_and_none_when_missing(conn: Conn) -> None:
-    repository = PackRepository(conn)
-    pack = PackFixture.unique().create(conn)
-    assert repository.find_by_ref(pack.ref) == pack
-    assert repository.get_by_ref(pack.ref) == pack
-    assert repository.find_by_ref(unique_name("pack")) is None
-
-
-def test_get_by_ref_missing_raises_not_found(conn: Conn) -> None:
-    ref = unique_name("pack")
-    with pytest.raises(NotFound) as info:
-        PackRepository(conn).get_by_ref(ref)
-    assert (info.value.entity, info.value.field, info.value.value) == ("Pack", "ref", ref)
-
-
-def test_list_contains_mine_in_ref_order(snapshot: Conn) -> None:
-    repository = PackRepository(snapshot)
-    base = unique_name("pack")
-    c, a, b = _packs_named(snapshot, base, "cab")
-    everything = repository.list(limit=repository.count())
-    assert [pack.ref for pack in everything] == sorted(pack.ref for pack in everything)
-    assert [pack for pack in everything if pack.ref.startswith(base)] == [a, b, c]
-
-
-def test_list_limit_and_offset_page_through_mine(snapshot: Conn) -> None:
-    repository = PackRepository(snapshot)
-    a, b, c = _packs_named(snapshot, unique_name("pack"), "abc")
-    start = repository.list(limit=repository.count()).index(a)
-    assert repository.list(limit=2, offset=start) == [a, b]
-    assert repository.list(limit=2, offset=start + 1) == [b, c]
-    assert repository.list(limit=1, offset=start + 2) == [c]
-
-
-def test_count_follows_creates_and_deletes(snapshot: Conn) -> None:
-    repository = PackRepository(snapshot)
-    before = repository.count()
-    pack = PackFixture.unique().create(snapshot)
-    assert repository.count() == before + 1
-    repository.delete(pack.id)
-    assert repository.count() == before
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -267,20 +189,6 @@ def test_update_to_empty_collections_clears_them(conn: Conn) -> None:
     assert (updated.tags, updated.runtime_deps, updated.config, updated.meta) == ([], [], {}, {})
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    pack = PackFixture.unique().create(conn)
-    assert PackRepository(conn).update(pack.id, UpdatePackInput()) == pack
-
-
-@pytest.mark.parametrize(
-    "data", [UpdatePackInput(label="x"), UpdatePackInput()], ids=["change", "empty"]
-)
-def test_update_missing_id_raises_not_found(conn: Conn, data: UpdatePackInput) -> None:
-    with pytest.raises(NotFound) as info:
-        PackRepository(conn).update(MISSING_ID, data)
-    assert info.value.value == MISSING_ID
-
-
 def test_update_non_semver_version_refused_and_row_unchanged(conn: Conn) -> None:
     repository = PackRepository(conn)
     pack = PackFixture.unique().create(conn)
@@ -290,33 +198,7 @@ def test_update_non_semver_version_refused_and_row_unchanged(conn: Conn) -> None
     assert repository.get_by_id(pack.id) == pack
 
 
-def test_update_moves_updated_timestamp_in_later_transaction(conn: Conn) -> None:
-    repository = PackRepository(conn)
-    pack = PackFixture.unique().create(conn)
-    conn.commit()
-    try:
-        updated = repository.update(pack.id, UpdatePackInput(label="later"))
-        assert updated.updated > pack.updated
-        assert updated.created == pack.created
-    finally:
-        conn.rollback()
-        repository.delete(pack.id)
-        conn.commit()
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_pack(conn: Conn) -> None:
-    repository = PackRepository(conn)
-    pack = PackFixture.unique().create(conn)
-    assert repository.delete(pack.id) is True
-    assert repository.find_by_id(pack.id) is None
-    assert repository.delete(pack.id) is False
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert PackRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_cascades_to_everything_the_pack_owns(conn: Conn) -> None:

@@ -35,6 +35,7 @@ from tests.builders import (
     unique_name,
     unique_ref,
 )
+from tests.helpers import set_created
 
 Conn = psycopg.Connection[Any]
 
@@ -55,15 +56,6 @@ def all_pages(repository: Any, limit: int, **filters: Any) -> list[list[int]]:
         if page.next_cursor is None:
             return pages
         cursor = page.next_cursor
-
-
-def set_created(conn: Conn, table: str, ids: list[int], created: datetime) -> None:
-    conn.execute(
-        psycopg.sql.SQL("UPDATE {} SET created = %s WHERE id = ANY(%s)").format(
-            psycopg.sql.Identifier("attune", table)
-        ),
-        (created, ids),
-    )
 
 
 def test_list_page_walks_every_row_newest_first_once(conn: Conn) -> None:

@@ -1,17 +1,15 @@
-"""PermissionAssignmentRepository against the real database, grants_for_identity included.
+"""PermissionAssignmentRepository against the real database, beyond what every repository
+does (test_common.py): uniqueness, finders, cascades and grants_for_identity.
 
 Every assignment links a fresh identity to a fresh permission set, so the finders and
-grants are asserted exactly; only the shared `list` is filtered to the test's rows.
+grants are asserted exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-import pytest
-
-from attune_common.errors import AlreadyExists, AttuneError, NotFound, ReferenceViolation
+from attune_common.errors import AlreadyExists, ReferenceViolation
 from attune_common.models import Identity, PermissionAssignment, PermissionSet
 from attune_common.repositories import (
     CreatePermissionAssignmentInput,
@@ -29,30 +27,15 @@ from tests.builders import (
     PermissionSetFixture,
     unique_name,
 )
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
-
-E = TypeVar("E", bound=AttuneError)
+from tests.helpers import MISSING_ID, ids, refused
 
 
 def assignments(conn: Conn) -> PermissionAssignmentRepository:
     return PermissionAssignmentRepository(conn)
 
 
-def refused(conn: Conn, error: type[E], call: Callable[[], object]) -> E:
-    """Run `call` in a savepoint it must fail with `error`; the transaction stays usable."""
-    with pytest.raises(error) as caught, conn.transaction():
-        call()
-    return caught.value
-
-
 def assign(conn: Conn, identity: Identity, permset: PermissionSet) -> PermissionAssignment:
     return PermissionAssignmentFixture.unique(identity, permset).create(conn)
-
-
-def ids(rows: Sequence[PermissionAssignment]) -> list[int]:
-    return [row.id for row in rows]
 
 
 def granting(conn: Conn, identity: Identity, sets: dict[str, list[Any]]) -> dict[str, int]:
@@ -142,48 +125,6 @@ def test_repository_has_no_update() -> None:
     assert not hasattr(PermissionAssignmentRepository, "update")
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_existing(conn: Conn) -> None:
-    assignment = PermissionAssignmentFixture.unique().create(conn)
-
-    assert assignments(conn).find_by_id(assignment.id) == assignment
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert assignments(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        assignments(conn).get_by_id(MISSING_ID)
-
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "PermissionAssignment",
-        "id",
-        MISSING_ID,
-    )
-
-
-def test_list_contains_created_assignments_newest_first(conn: Conn) -> None:
-    made = [PermissionAssignmentFixture.unique().create(conn) for _ in range(3)]
-
-    listed = assignments(conn).list()
-
-    wanted = set(ids(made))
-    # One transaction: `created` is equal, so the id decides.
-    assert [row.id for row in listed if row.id in wanted] == sorted(wanted, reverse=True)
-
-
-def test_list_limit(conn: Conn) -> None:
-    PermissionAssignmentFixture.unique().create(conn)
-    PermissionAssignmentFixture.unique().create(conn)
-
-    assert len(assignments(conn).list(limit=2)) == 2
-    assert assignments(conn).list(limit=0) == []
-
-
 # -- find_by_identity / find_by_permset ------------------------------------------------
 
 
@@ -243,10 +184,6 @@ def test_delete_existing_keeps_identity_and_permset(conn: Conn) -> None:
     assert assignments(conn).find_by_id(assignment.id) is None
     assert IdentityRepository(conn).find_by_id(assignment.identity) is not None
     assert PermissionSetRepository(conn).find_by_id(assignment.permset) is not None
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert assignments(conn).delete(MISSING_ID) is False
 
 
 def test_delete_then_assign_again(conn: Conn) -> None:

@@ -1,4 +1,5 @@
-"""PermissionSetRepository against the real database.
+"""PermissionSetRepository against the real database, beyond what every repository does
+(test_common.py): the ref rule, grants, find_by_pack and cascades.
 
 Permission sets get unique refs from the builders (under a unique pack when one is
 given), so assertions look only at rows the test made.
@@ -7,17 +8,11 @@ given), so assertions look only at rows the test made.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import pytest
 
-from attune_common.errors import (
-    AlreadyExists,
-    AttuneError,
-    NotFound,
-    ReferenceViolation,
-    ValidationError,
-)
+from attune_common.errors import AlreadyExists, ReferenceViolation, ValidationError
 from attune_common.models import Pack, PermissionSet
 from attune_common.repositories import (
     CreatePermissionSetInput,
@@ -35,9 +30,7 @@ from tests.builders import (
     unique_name,
     unique_ref,
 )
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
+from tests.helpers import MISSING_ID, refused
 
 GRANTS: list[Any] = [
     {"resource": "action", "permission": "execute", "scope": "core.*"},
@@ -45,24 +38,9 @@ GRANTS: list[Any] = [
     "executions:read",
 ]
 
-E = TypeVar("E", bound=AttuneError)
-
 
 def permission_sets(conn: Conn) -> PermissionSetRepository:
     return PermissionSetRepository(conn)
-
-
-def refused(conn: Conn, error: type[E], call: Callable[[], object]) -> E:
-    """Run `call` in a savepoint it must fail with `error`; the transaction stays usable."""
-    with pytest.raises(error) as caught, conn.transaction():
-        call()
-    return caught.value
-
-
-def refs(rows: list[PermissionSet], made: list[PermissionSet]) -> list[str]:
-    """The refs of `made` in the order `rows` lists them."""
-    wanted = {row.id for row in made}
-    return [row.ref for row in rows if row.id in wanted]
 
 
 def sets_named(conn: Conn, pack: Pack, names: str) -> list[PermissionSet]:
@@ -195,69 +173,6 @@ def test_create_grants_round_trip_nested_and_unicode(conn: Conn) -> None:
     assert permission_sets(conn).get_by_id(permset.id).grants == grants
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_existing(conn: Conn) -> None:
-    permset = PermissionSetFixture.unique().with_grants(GRANTS).create(conn)
-
-    assert permission_sets(conn).find_by_id(permset.id) == permset
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert permission_sets(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        permission_sets(conn).get_by_id(MISSING_ID)
-
-    assert (caught.value.entity, caught.value.field) == ("PermissionSet", "id")
-
-
-def test_find_by_ref_existing(conn: Conn) -> None:
-    permset = PermissionSetFixture.unique().create(conn)
-
-    assert permission_sets(conn).find_by_ref(permset.ref) == permset
-
-
-def test_find_by_ref_missing_returns_none(conn: Conn) -> None:
-    assert permission_sets(conn).find_by_ref(unique_ref("permset")) is None
-
-
-def test_get_by_ref_missing_raises_not_found(conn: Conn) -> None:
-    ref = unique_ref("permset")
-
-    with pytest.raises(NotFound) as caught:
-        permission_sets(conn).get_by_ref(ref)
-
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "PermissionSet",
-        "ref",
-        ref,
-    )
-
-
-# -- list ------------------------------------------------------------------------------
-
-
-def test_list_contains_created_sets_ordered_by_ref(conn: Conn) -> None:
-    pack = PackFixture.unique().create(conn)
-    made = sets_named(conn, pack, "bca")
-
-    listed = permission_sets(conn).list()
-
-    assert refs(listed, made) == [f"{pack.ref}.a", f"{pack.ref}.b", f"{pack.ref}.c"]
-
-
-def test_list_limit(conn: Conn) -> None:
-    PermissionSetFixture.unique().create(conn)
-    PermissionSetFixture.unique().create(conn)
-
-    assert len(permission_sets(conn).list(limit=2)) == 2
-    assert permission_sets(conn).list(limit=0) == []
-
-
 # -- find_by_pack ----------------------------------------------------------------------
 
 
@@ -341,46 +256,7 @@ def test_update_grants_not_an_array_raises_validation_error_and_keeps_row(conn: 
     assert permission_sets(conn).get_by_id(permset.id) == permset
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    permset = PermissionSetFixture.unique().with_grants(GRANTS).create(conn)
-
-    assert permission_sets(conn).update(permset.id, UpdatePermissionSetInput()) == permset
-
-
-def test_update_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        permission_sets(conn).update(MISSING_ID, UpdatePermissionSetInput(label="x"))
-
-    assert (caught.value.entity, caught.value.value) == ("PermissionSet", MISSING_ID)
-
-
-def test_update_touches_updated_across_commit(conn: Conn) -> None:
-    permset = PermissionSetFixture.unique().create(conn)
-    conn.commit()
-    try:
-        updated = permission_sets(conn).update(permset.id, UpdatePermissionSetInput(label="x"))
-
-        assert updated.updated > permset.updated
-        assert updated.created == permset.created
-    finally:
-        conn.rollback()
-        permission_sets(conn).delete(permset.id)
-        conn.commit()
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_existing_returns_true(conn: Conn) -> None:
-    permset, other = (PermissionSetFixture.unique().create(conn) for _ in "ab")
-
-    assert permission_sets(conn).delete(permset.id) is True
-    assert permission_sets(conn).find_by_id(permset.id) is None
-    assert permission_sets(conn).find_by_id(other.id) == other
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert permission_sets(conn).delete(MISSING_ID) is False
 
 
 def test_delete_cascades_to_assignments_but_keeps_identities(conn: Conn) -> None:

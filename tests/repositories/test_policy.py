@@ -1,4 +1,5 @@
-"""PolicyRepository against the real database.
+"""PolicyRepository against the real database, beyond what every repository does
+(test_common.py): ref and threshold rules, round trips, finders and delete rules.
 
 Policies here belong to a pack the test made (refs `<unique pack>.<name>`) and carry
 unique tags, so assertions look only at the test's rows.
@@ -6,14 +7,12 @@ unique tags, so assertions look only at the test's rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-import psycopg
 import pytest
 
-from attune_common.errors import AlreadyExists, NotFound, ReferenceViolation, ValidationError
+from attune_common.errors import AlreadyExists, ReferenceViolation, ValidationError
 from attune_common.models import Action, Pack, Policy, PolicyMethod
 from attune_common.repositories import (
     ActionRepository,
@@ -23,10 +22,7 @@ from attune_common.repositories import (
     UpdatePolicyInput,
 )
 from tests.builders import ActionFixture, Conn, PackFixture, PolicyFixture, unique_name
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
-
+from tests.helpers import MISSING_ID, ids, only
 
 # -- helpers ---------------------------------------------------------------------------
 
@@ -43,16 +39,6 @@ def make_policies(
         PolicyFixture.unique(pack, action).with_(ref=f"{pack.ref}.{name}", **fields).create(conn)
         for name in names
     ]
-
-
-def ids(rows: Sequence[Policy]) -> list[int]:
-    return [row.id for row in rows]
-
-
-def only(rows: Sequence[Policy], *made: Policy) -> list[int]:
-    """The ids of `rows` that are among `made`, in the order `rows` has them."""
-    wanted = {policy.id for policy in made}
-    return [row.id for row in rows if row.id in wanted]
 
 
 def full_input(pack: Pack, action: Action) -> CreatePolicyInput:
@@ -79,17 +65,6 @@ def pack(conn: Conn) -> Pack:
 @pytest.fixture
 def action(conn: Conn, pack: Pack) -> Action:
     return ActionFixture.unique(pack).create(conn)
-
-
-@pytest.fixture
-def committed_pack(conn: Conn) -> Iterator[Pack]:
-    """A pack other transactions see; deleting it afterwards removes what it owns."""
-    pack = PackFixture.unique().create(conn)
-    conn.commit()
-    yield pack
-    conn.rollback()
-    PackRepository(conn).delete(pack.id)
-    conn.commit()
 
 
 # -- create ----------------------------------------------------------------------------
@@ -207,60 +182,6 @@ def test_create_missing_reference_raises_reference_violation(
     assert policies(conn).find_by_ref(data.ref) is None
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_the_policy(conn: Conn, pack: Pack) -> None:
-    (policy,) = make_policies(conn, pack, "one")
-    assert policies(conn).find_by_id(policy.id) == policy
-    assert policies(conn).get_by_id(policy.id) == policy
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert policies(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        policies(conn).get_by_id(MISSING_ID)
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "Policy",
-        "id",
-        MISSING_ID,
-    )
-
-
-def test_find_by_ref_returns_the_policy(conn: Conn, pack: Pack) -> None:
-    (policy,) = make_policies(conn, pack, "byref")
-    assert policies(conn).find_by_ref(policy.ref) == policy
-    assert policies(conn).get_by_ref(policy.ref) == policy
-
-
-def test_find_by_ref_missing_returns_none_and_get_raises(conn: Conn, pack: Pack) -> None:
-    ref = f"{pack.ref}.absent"
-    assert policies(conn).find_by_ref(ref) is None
-    with pytest.raises(NotFound) as caught:
-        policies(conn).get_by_ref(ref)
-    assert (caught.value.entity, caught.value.field, caught.value.value) == ("Policy", "ref", ref)
-
-
-def test_list_contains_mine_in_ref_order(conn: Conn, pack: Pack) -> None:
-    c, a, b = make_policies(conn, pack, "c", "a", "b")
-    assert only(policies(conn).list(), a, b, c) == [a.id, b.id, c.id]
-
-
-def test_list_pages_with_limit_and_offset(conn: Conn) -> None:
-    # One snapshot for every statement (set before the transaction starts): rows other
-    # workers commit meanwhile cannot shift the offsets between the calls.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    pack = PackFixture.unique().create(conn)
-    c, a, b = make_policies(conn, pack, "c", "a", "b")
-    repository = policies(conn)
-    start = ids(repository.list(limit=repository.count())).index(a.id)
-    assert repository.list(limit=1, offset=start) == [a]
-    assert repository.list(limit=2, offset=start + 1) == [b, c]
-
-
 # -- finders ---------------------------------------------------------------------------
 
 
@@ -301,7 +222,7 @@ def test_find_by_tag_shared_tag_returns_only_tagged_rows(conn: Conn, pack: Pack)
     b, a = make_policies(conn, pack, "b", "a", tags=["shared-by-tests", "x"])
     (untagged,) = make_policies(conn, pack, "c", tags=["x"])
     found = policies(conn).find_by_tag("shared-by-tests")
-    assert only(found, a, b, untagged) == [a.id, b.id]
+    assert only(found, [a, b, untagged]) == [a.id, b.id]
     assert all("shared-by-tests" in policy.tags for policy in found)
 
 
@@ -361,21 +282,6 @@ def test_update_empty_lists_clear_parameters_and_tags(
     assert before.id not in ids(policies(conn).find_by_tag("limits"))
 
 
-def test_update_with_nothing_returns_row_unchanged(conn: Conn, pack: Pack, action: Action) -> None:
-    before = policies(conn).create(full_input(pack, action))
-    assert policies(conn).update(before.id, UpdatePolicyInput()) == before
-    assert policies(conn).get_by_id(before.id) == before
-
-
-@pytest.mark.parametrize(
-    "data", [UpdatePolicyInput(threshold=2), UpdatePolicyInput()], ids=["change", "empty"]
-)
-def test_update_missing_id_raises_not_found(conn: Conn, data: UpdatePolicyInput) -> None:
-    with pytest.raises(NotFound) as caught:
-        policies(conn).update(MISSING_ID, data)
-    assert (caught.value.entity, caught.value.value) == ("Policy", MISSING_ID)
-
-
 @pytest.mark.parametrize(
     "data",
     [
@@ -393,26 +299,7 @@ def test_update_refused_value_changes_nothing(
     assert policies(conn).get_by_id(before.id) == before
 
 
-def test_update_moves_updated_in_a_later_transaction(conn: Conn, committed_pack: Pack) -> None:
-    (before,) = make_policies(conn, committed_pack, "stamped")
-    conn.commit()
-    updated = policies(conn).update(before.id, UpdatePolicyInput(threshold=9))
-    assert updated.updated > before.updated
-    assert updated.created == before.created
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_the_policy(conn: Conn, pack: Pack) -> None:
-    policy, kept = make_policies(conn, pack, "gone", "kept")
-    assert policies(conn).delete(policy.id) is True
-    assert policies(conn).find_by_id(policy.id) is None
-    assert policies(conn).get_by_id(kept.id) == kept
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert policies(conn).delete(MISSING_ID) is False
 
 
 def test_delete_action_removes_its_policies_only(conn: Conn, pack: Pack, action: Action) -> None:

@@ -1,42 +1,33 @@
-"""QueueStatsRepository against the real database: upserts one or many, the lists,
-clear_stale, and the rules of the table (counts never negative, one row per existing
-action, gone with its action)."""
+"""QueueStatsRepository against the real database, beyond what every repository does
+(test_common.py): upserts one or many, the lists, clear_stale, and the rules of the
+table (counts never negative, one row per existing action, gone with its action)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-import psycopg
 import pytest
 
-from attune_common.errors import NotFound, ReferenceViolation, ValidationError
+from attune_common.errors import ReferenceViolation, ValidationError
 from attune_common.models import Action, QueueStats
 from attune_common.repositories import (
     ActionRepository,
     QueueStatsRepository,
     UpsertQueueStatsInput,
 )
-from tests.builders import ActionFixture, QueueStatsFixture
+from tests.builders import ActionFixture, Conn, QueueStatsFixture
+from tests.helpers import MISSING_ID, transaction_now
 
-Conn = psycopg.Connection[Any]
-
-MISSING_ID = 2**62
 ENQUEUED = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 COUNTS = ("queue_length", "active_count", "max_concurrent", "total_enqueued", "total_completed")
-
-
-def transaction_now(conn: Conn) -> datetime:
-    row = conn.execute("SELECT now()").fetchone()
-    assert row is not None
-    return cast(datetime, row[0])
 
 
 def actions(conn: Conn, count: int) -> list[Action]:
     return [ActionFixture.unique().create(conn) for _ in range(count)]
 
 
-def only(rows: list[QueueStats], action_ids: list[int]) -> list[int]:
+def only_actions(rows: list[QueueStats], action_ids: list[int]) -> list[int]:
     """The action ids of `rows` that are among `action_ids`, in the order of `rows`."""
     return [row.action_id for row in rows if row.action_id in action_ids]
 
@@ -260,38 +251,14 @@ def test_find_by_action_without_stats_returns_none(conn: Conn) -> None:
     assert QueueStatsRepository(conn).find_by_action(action.id) is None
 
 
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as raised:
-        QueueStatsRepository(conn).get_by_id(MISSING_ID)
-
-    assert (raised.value.entity, raised.value.field, raised.value.value) == (
-        "QueueStats",
-        "action_id",
-        MISSING_ID,
-    )
-
-
 def test_list_all_holds_mine_by_action_id(conn: Conn) -> None:
     mine = [QueueStatsFixture.unique().create(conn) for _ in range(3)]
     action_ids = [stats.action_id for stats in mine]
 
     listed = QueueStatsRepository(conn).list_all()
 
-    assert only(listed, action_ids) == sorted(action_ids)
+    assert only_actions(listed, action_ids) == sorted(action_ids)
     assert [row.action_id for row in listed] == sorted(row.action_id for row in listed)
-
-
-def test_list_pages_by_action_id(conn: Conn) -> None:
-    # One snapshot for the whole test, so rows others commit meanwhile cannot shift pages.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    for _ in range(3):
-        QueueStatsFixture.unique().create(conn)
-    repository = QueueStatsRepository(conn)
-
-    first_three = repository.list(limit=3)
-
-    assert [row.action_id for row in first_three] == sorted(row.action_id for row in first_three)
-    assert repository.list(limit=2, offset=1) == first_three[1:3]
 
 
 def test_list_active_holds_queued_or_running_not_idle(conn: Conn) -> None:
@@ -301,7 +268,7 @@ def test_list_active_holds_queued_or_running_not_idle(conn: Conn) -> None:
 
     active = QueueStatsRepository(conn).list_active()
 
-    assert only(active, [queued.action_id, running.action_id, idle.action_id]) == sorted(
+    assert only_actions(active, [queued.action_id, running.action_id, idle.action_id]) == sorted(
         [queued.action_id, running.action_id]
     )
     assert all(row.queue_length > 0 or row.active_count > 0 for row in active)
@@ -320,7 +287,7 @@ def test_list_active_drops_a_row_once_drained(conn: Conn) -> None:
 
     repository.upsert(UpsertQueueStatsInput(action_id=stats.action_id, total_completed=1))
 
-    assert only(repository.list_active(), [stats.action_id]) == []
+    assert only_actions(repository.list_active(), [stats.action_id]) == []
 
 
 # -- clear_stale -----------------------------------------------------------------------
@@ -382,10 +349,6 @@ def test_delete_removes_the_row(conn: Conn) -> None:
     assert repository.delete(stats.action_id) is True
     assert repository.find_by_action(stats.action_id) is None
     assert ActionRepository(conn).find_by_id(stats.action_id) is not None
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert QueueStatsRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_action_removes_its_stats(conn: Conn) -> None:

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from attune_common.errors import ValidationError
 from attune_common.repositories import (
@@ -29,6 +28,7 @@ from tests.builders import (
     InquiryFixture,
     NotificationFixture,
 )
+from tests.helpers import set_created
 
 Conn = psycopg.Connection[Any]
 
@@ -37,12 +37,7 @@ CUTOFF = LONG_AGO + timedelta(days=1)
 
 
 def age(conn: Conn, table: str, ids: list[int], created: datetime = LONG_AGO) -> None:
-    conn.execute(
-        sql.SQL("UPDATE {} SET created = %s WHERE id = ANY(%s)").format(
-            sql.Identifier("attune", table)
-        ),
-        (created, ids),
-    )
+    set_created(conn, table, ids, created)
 
 
 def old_events(conn: Conn, count: int, created: datetime = LONG_AGO) -> list[int]:

@@ -1,4 +1,5 @@
-"""RuleRepository against the real database, and the delete rules around a rule.
+"""RuleRepository against the real database, beyond what every repository does
+(test_common.py): ref rules, round trips, finders, and the delete rules around a rule.
 
 Rules here belong to a pack the test made (refs `<unique pack>.<name>`), so
 assertions look only at the test's rows. A rule blocks the deletion of its action
@@ -7,14 +8,12 @@ and trigger (NO ACTION foreign keys), yet deleting its pack cascades through it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-import psycopg
 import pytest
 
-from attune_common.errors import AlreadyExists, NotFound, ReferenceViolation, ValidationError
+from attune_common.errors import AlreadyExists, ReferenceViolation, ValidationError
 from attune_common.models import Action, Pack, Rule, Trigger
 from attune_common.repositories import (
     ActionRepository,
@@ -35,9 +34,7 @@ from tests.builders import (
     RuleFixture,
     TriggerFixture,
 )
-
-MISSING_ID = 2**63 - 1
-"""The largest BIGINT: no sequence in a test run gets there."""
+from tests.helpers import MISSING_ID, ids, only
 
 CONDITIONS: list[Any] = [
     {"operator": "equals", "pattern": "payload.status", "value": "failed"},
@@ -63,16 +60,6 @@ def make_rules(
     """Rules `<pack>.<name>` of `pack`, created in the order given."""
     fixture = RuleFixture.unique(pack, action, trigger)
     return [fixture.with_(ref=f"{pack.ref}.{name}", **fields).create(conn) for name in names]
-
-
-def ids(rows: Sequence[Rule]) -> list[int]:
-    return [row.id for row in rows]
-
-
-def only(rows: Sequence[Rule], *made: Rule) -> list[int]:
-    """The ids of `rows` that are among `made`, in the order `rows` has them."""
-    wanted = {rule.id for rule in made}
-    return [row.id for row in rows if row.id in wanted]
 
 
 def full_input(pack: Pack, action: Action, trigger: Trigger) -> CreateRuleInput:
@@ -106,17 +93,6 @@ def action(conn: Conn, pack: Pack) -> Action:
 @pytest.fixture
 def trigger(conn: Conn, pack: Pack) -> Trigger:
     return TriggerFixture.unique(pack).create(conn)
-
-
-@pytest.fixture
-def committed_pack(conn: Conn) -> Iterator[Pack]:
-    """A pack other transactions see; deleting it afterwards removes what it owns."""
-    pack = PackFixture.unique().create(conn)
-    conn.commit()
-    yield pack
-    conn.rollback()
-    PackRepository(conn).delete(pack.id)
-    conn.commit()
 
 
 # -- create ----------------------------------------------------------------------------
@@ -238,60 +214,6 @@ def test_create_non_json_conditions_raises_validation_error(
     assert rules(conn).find_by_ref(data.ref) is None
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_the_rule(conn: Conn, pack: Pack) -> None:
-    (rule,) = make_rules(conn, pack, "one")
-    assert rules(conn).find_by_id(rule.id) == rule
-    assert rules(conn).get_by_id(rule.id) == rule
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert rules(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as caught:
-        rules(conn).get_by_id(MISSING_ID)
-    assert (caught.value.entity, caught.value.field, caught.value.value) == (
-        "Rule",
-        "id",
-        MISSING_ID,
-    )
-
-
-def test_find_by_ref_returns_the_rule(conn: Conn, pack: Pack) -> None:
-    (rule,) = make_rules(conn, pack, "byref")
-    assert rules(conn).find_by_ref(rule.ref) == rule
-    assert rules(conn).get_by_ref(rule.ref) == rule
-
-
-def test_find_by_ref_missing_returns_none_and_get_raises(conn: Conn, pack: Pack) -> None:
-    ref = f"{pack.ref}.absent"
-    assert rules(conn).find_by_ref(ref) is None
-    with pytest.raises(NotFound) as caught:
-        rules(conn).get_by_ref(ref)
-    assert (caught.value.entity, caught.value.field, caught.value.value) == ("Rule", "ref", ref)
-
-
-def test_list_contains_mine_in_ref_order(conn: Conn, pack: Pack) -> None:
-    c, a, b = make_rules(conn, pack, "c", "a", "b")
-    assert only(rules(conn).list(), a, b, c) == [a.id, b.id, c.id]
-
-
-def test_list_pages_with_limit_and_offset(conn: Conn) -> None:
-    # One snapshot for every statement (set before the transaction starts): rows other
-    # workers commit meanwhile cannot shift the offsets between the calls.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    pack = PackFixture.unique().create(conn)
-    c, a, b = make_rules(conn, pack, "c", "a", "b")
-    repository = rules(conn)
-    start = ids(repository.list(limit=repository.count())).index(a.id)
-    assert repository.list(limit=1, offset=start) == [a]
-    assert repository.list(limit=2, offset=start + 1) == [b, c]
-
-
 # -- finders ---------------------------------------------------------------------------
 
 
@@ -361,7 +283,7 @@ def test_find_enabled_returns_enabled_rules_in_ref_order(conn: Conn, pack: Pack)
     c, a = make_rules(conn, pack, "c", "a")
     (disabled,) = make_rules(conn, pack, "b", enabled=False)
     found = rules(conn).find_enabled()
-    assert only(found, a, c, disabled) == [a.id, c.id]
+    assert only(found, [a, c, disabled]) == [a.id, c.id]
     assert all(rule.enabled for rule in found)
 
 
@@ -371,15 +293,14 @@ def test_find_enabled_follows_updates(conn: Conn, pack: Pack) -> None:
     repository.update(on.id, UpdateRuleInput(enabled=False))
     repository.update(off.id, UpdateRuleInput(enabled=False))
     repository.update(off.id, UpdateRuleInput(enabled=True))
-    assert only(repository.find_enabled(), on, off) == [off.id]
+    assert only(repository.find_enabled(), [on, off]) == [off.id]
 
 
-def test_find_enabled_respects_limit(conn: Conn) -> None:
+def test_find_enabled_respects_limit(snapshot: Conn) -> None:
     # The limit cuts the whole table's list: compare pages of one snapshot, in which
     # rows other workers commit meanwhile cannot appear.
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    make_rules(conn, PackFixture.unique().create(conn), "a", "b", "c")
-    repository = rules(conn)
+    make_rules(snapshot, PackFixture.unique().create(snapshot), "a", "b", "c")
+    repository = rules(snapshot)
     everything = repository.find_enabled()
     assert len(everything) >= 3
     assert repository.find_enabled(limit=2) == everything[:2]
@@ -416,23 +337,6 @@ def test_update_false_and_empty_values_are_changes(conn: Conn, pack: Pack) -> No
     assert updated == replace(before, enabled=False, conditions=[], action_params={})
 
 
-def test_update_with_nothing_returns_row_unchanged(
-    conn: Conn, pack: Pack, action: Action, trigger: Trigger
-) -> None:
-    before = rules(conn).create(full_input(pack, action, trigger))
-    assert rules(conn).update(before.id, UpdateRuleInput()) == before
-    assert rules(conn).get_by_id(before.id) == before
-
-
-@pytest.mark.parametrize(
-    "data", [UpdateRuleInput(enabled=False), UpdateRuleInput()], ids=["change", "empty"]
-)
-def test_update_missing_id_raises_not_found(conn: Conn, data: UpdateRuleInput) -> None:
-    with pytest.raises(NotFound) as caught:
-        rules(conn).update(MISSING_ID, data)
-    assert (caught.value.entity, caught.value.value) == ("Rule", MISSING_ID)
-
-
 def test_update_refused_value_changes_nothing(
     conn: Conn, pack: Pack, action: Action, trigger: Trigger
 ) -> None:
@@ -443,26 +347,7 @@ def test_update_refused_value_changes_nothing(
     assert rules(conn).get_by_id(before.id) == before
 
 
-def test_update_moves_updated_in_a_later_transaction(conn: Conn, committed_pack: Pack) -> None:
-    (before,) = make_rules(conn, committed_pack, "stamped")
-    conn.commit()
-    updated = rules(conn).update(before.id, UpdateRuleInput(enabled=False))
-    assert updated.updated > before.updated
-    assert updated.created == before.created
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_the_rule(conn: Conn, pack: Pack) -> None:
-    rule, kept = make_rules(conn, pack, "gone", "kept")
-    assert rules(conn).delete(rule.id) is True
-    assert rules(conn).find_by_id(rule.id) is None
-    assert rules(conn).find_by_pack(pack.id) == [kept]
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert rules(conn).delete(MISSING_ID) is False
 
 
 def test_delete_action_used_by_a_rule_is_refused(conn: Conn, pack: Pack, action: Action) -> None:

@@ -1,4 +1,5 @@
-"""RuntimeRepository: CRUD, find_by_pack, the ref rule, and what deleting a runtime does."""
+"""RuntimeRepository beyond what every repository does (test_common.py): the ref rule,
+round trips, find_by_pack, and what deleting a runtime does."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import IsolationLevel
 
-from attune_common.errors import AlreadyExists, NotFound, ReferenceViolation, ValidationError
-from attune_common.models import Runtime, RuntimeType
+from attune_common.errors import AlreadyExists, ReferenceViolation, ValidationError
+from attune_common.models import RuntimeType
 from attune_common.repositories import (
     ActionRepository,
     CreateRuntimeInput,
@@ -24,6 +23,7 @@ from attune_common.repositories import (
 )
 from tests.builders import (
     ActionFixture,
+    Conn,
     EventFixture,
     PackFixture,
     RuntimeFixture,
@@ -31,17 +31,7 @@ from tests.builders import (
     WorkerFixture,
     unique_name,
 )
-
-Conn = psycopg.Connection[Any]
-MISSING_ID = -1
-
-
-@pytest.fixture
-def snapshot(conn: Conn) -> Conn:
-    """`conn` reading one snapshot for the whole test, so that whole-table reads agree
-    with each other while other sessions commit."""
-    conn.isolation_level = IsolationLevel.REPEATABLE_READ
-    return conn
+from tests.helpers import MISSING_ID
 
 
 def _runtime_input(ref: str, **fields: Any) -> CreateRuntimeInput:
@@ -52,13 +42,6 @@ def _runtime_input(ref: str, **fields: Any) -> CreateRuntimeInput:
         "distributions": {"python": ">=3.11"},
     }
     return CreateRuntimeInput(**{**data, **fields})
-
-
-def _runtimes_named(conn: Conn, base: str, suffixes: str) -> list[Runtime]:
-    """One action runtime per suffix of a pack `base`, created in the given order, refs
-    `<base>.action.<suffix>`."""
-    pack = PackFixture(name=base).create(conn)
-    return [RuntimeFixture(pack=pack, name=suffix).create(conn) for suffix in suffixes]
 
 
 # -- create ----------------------------------------------------------------------------
@@ -166,60 +149,6 @@ def test_create_missing_pack_raises_reference_violation(conn: Conn) -> None:
     assert repository.find_by_ref(ref) is None
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_runtime(conn: Conn) -> None:
-    runtime = RuntimeFixture.unique().create(conn)
-    assert RuntimeRepository(conn).find_by_id(runtime.id) == runtime
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert RuntimeRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as info:
-        RuntimeRepository(conn).get_by_id(MISSING_ID)
-    assert (info.value.entity, info.value.field, info.value.value) == (
-        "Runtime",
-        "id",
-        MISSING_ID,
-    )
-
-
-def test_find_by_ref_returns_runtime_and_none_when_missing(conn: Conn) -> None:
-    repository = RuntimeRepository(conn)
-    runtime = RuntimeFixture.unique().create(conn)
-    assert repository.find_by_ref(runtime.ref) == runtime
-    assert repository.get_by_ref(runtime.ref) == runtime
-    assert repository.find_by_ref(f"{unique_name('p')}.action.none") is None
-
-
-def test_get_by_ref_missing_raises_not_found(conn: Conn) -> None:
-    ref = f"{unique_name('p')}.action.none"
-    with pytest.raises(NotFound) as info:
-        RuntimeRepository(conn).get_by_ref(ref)
-    assert (info.value.field, info.value.value) == ("ref", ref)
-
-
-def test_list_contains_mine_in_ref_order(snapshot: Conn) -> None:
-    repository = RuntimeRepository(snapshot)
-    base = unique_name("p")
-    c, a, b = _runtimes_named(snapshot, base, "cab")
-    everything = repository.list(limit=repository.count())
-    assert [runtime.ref for runtime in everything] == sorted(r.ref for r in everything)
-    assert [runtime for runtime in everything if runtime.ref.startswith(base)] == [a, b, c]
-
-
-def test_list_limit_and_offset_page_through_mine(snapshot: Conn) -> None:
-    repository = RuntimeRepository(snapshot)
-    a, b, c = _runtimes_named(snapshot, unique_name("p"), "abc")
-    start = repository.list(limit=repository.count()).index(a)
-    assert repository.list(limit=2, offset=start) == [a, b]
-    assert repository.list(limit=2, offset=start + 1) == [b, c]
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -241,47 +170,7 @@ def test_update_each_field_changes_only_that_field(conn: Conn, column: str, valu
     assert repository.get_by_id(runtime.id) == updated
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    runtime = RuntimeFixture.unique().create(conn)
-    assert RuntimeRepository(conn).update(runtime.id, UpdateRuntimeInput()) == runtime
-
-
-@pytest.mark.parametrize(
-    "data", [UpdateRuntimeInput(name="x"), UpdateRuntimeInput()], ids=["change", "empty"]
-)
-def test_update_missing_id_raises_not_found(conn: Conn, data: UpdateRuntimeInput) -> None:
-    with pytest.raises(NotFound) as info:
-        RuntimeRepository(conn).update(MISSING_ID, data)
-    assert (info.value.entity, info.value.value) == ("Runtime", MISSING_ID)
-
-
-def test_update_moves_updated_timestamp_in_later_transaction(conn: Conn) -> None:
-    repository = RuntimeRepository(conn)
-    runtime = RuntimeFixture.unique().create(conn)
-    conn.commit()
-    try:
-        updated = repository.update(runtime.id, UpdateRuntimeInput(name="later"))
-        assert updated.updated > runtime.updated
-        assert updated.created == runtime.created
-    finally:
-        conn.rollback()
-        repository.delete(runtime.id)
-        conn.commit()
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_runtime(conn: Conn) -> None:
-    repository = RuntimeRepository(conn)
-    runtime = RuntimeFixture.unique().create(conn)
-    assert repository.delete(runtime.id) is True
-    assert repository.find_by_id(runtime.id) is None
-    assert repository.delete(runtime.id) is False
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert RuntimeRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_detaches_workers_and_actions(conn: Conn) -> None:

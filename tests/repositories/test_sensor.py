@@ -1,5 +1,6 @@
-"""SensorRepository: CRUD, the trigger/pack/enabled finders, the ref rule and foreign keys,
-and what deleting a sensor does to the events it raised and the keys it owns."""
+"""SensorRepository beyond what every repository does (test_common.py): the ref rule and
+foreign keys, round trips, the trigger/pack/enabled finders, and what deleting a sensor
+does to the events it raised and the keys it owns."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import IsolationLevel
 
-from attune_common.errors import AlreadyExists, NotFound, ReferenceViolation, ValidationError
+from attune_common.errors import AlreadyExists, ReferenceViolation, ValidationError
 from attune_common.models import Pack, RuntimeType, Sensor, Trigger
 from attune_common.repositories import (
     CreateSensorInput,
@@ -24,6 +23,7 @@ from attune_common.repositories import (
     UpdateSensorInput,
 )
 from tests.builders import (
+    Conn,
     EventFixture,
     KeyFixture,
     PackFixture,
@@ -33,17 +33,7 @@ from tests.builders import (
     unique_name,
     unique_ref,
 )
-
-Conn = psycopg.Connection[Any]
-MISSING_ID = -1
-
-
-@pytest.fixture
-def snapshot(conn: Conn) -> Conn:
-    """`conn` reading one snapshot for the whole test, so that whole-table reads agree
-    with each other while other sessions commit."""
-    conn.isolation_level = IsolationLevel.REPEATABLE_READ
-    return conn
+from tests.helpers import MISSING_ID
 
 
 def _sensor_input(conn: Conn, ref: str, **fields: Any) -> CreateSensorInput:
@@ -179,56 +169,6 @@ def test_create_null_required_column_raises_validation_error(conn: Conn, column:
     assert repository.find_by_ref(ref) is None
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_sensor(conn: Conn) -> None:
-    sensor = SensorFixture.unique().create(conn)
-    assert SensorRepository(conn).find_by_id(sensor.id) == sensor
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert SensorRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as info:
-        SensorRepository(conn).get_by_id(MISSING_ID)
-    assert (info.value.entity, info.value.field, info.value.value) == ("Sensor", "id", MISSING_ID)
-
-
-def test_find_by_ref_returns_sensor_and_none_when_missing(conn: Conn) -> None:
-    repository = SensorRepository(conn)
-    sensor = SensorFixture.unique().create(conn)
-    assert repository.find_by_ref(sensor.ref) == sensor
-    assert repository.get_by_ref(sensor.ref) == sensor
-    assert repository.find_by_ref(unique_ref("sensor")) is None
-
-
-def test_get_by_ref_missing_raises_not_found(conn: Conn) -> None:
-    ref = unique_ref("sensor")
-    with pytest.raises(NotFound) as info:
-        SensorRepository(conn).get_by_ref(ref)
-    assert (info.value.entity, info.value.field, info.value.value) == ("Sensor", "ref", ref)
-
-
-def test_list_contains_mine_in_ref_order(snapshot: Conn) -> None:
-    repository = SensorRepository(snapshot)
-    pack = PackFixture.unique().create(snapshot)
-    c, a, b = _sensors_named(snapshot, pack, "cab")
-    everything = repository.list(limit=repository.count())
-    assert [sensor.ref for sensor in everything] == sorted(s.ref for s in everything)
-    assert [sensor for sensor in everything if sensor.pack == pack.id] == [a, b, c]
-
-
-def test_list_limit_and_offset_page_through_mine(snapshot: Conn) -> None:
-    repository = SensorRepository(snapshot)
-    a, b, c = _sensors_named(snapshot, PackFixture.unique().create(snapshot), "abc")
-    start = repository.list(limit=repository.count()).index(a)
-    assert repository.list(limit=2, offset=start) == [a, b]
-    assert repository.list(limit=2, offset=start + 1) == [b, c]
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -252,35 +192,6 @@ def test_update_each_field_changes_only_that_field(conn: Conn, column: str, valu
     assert repository.get_by_id(sensor.id) == updated
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    sensor = SensorFixture.unique().create(conn)
-    assert SensorRepository(conn).update(sensor.id, UpdateSensorInput()) == sensor
-
-
-@pytest.mark.parametrize(
-    "data", [UpdateSensorInput(label="x"), UpdateSensorInput()], ids=["change", "empty"]
-)
-def test_update_missing_id_raises_not_found(conn: Conn, data: UpdateSensorInput) -> None:
-    with pytest.raises(NotFound) as info:
-        SensorRepository(conn).update(MISSING_ID, data)
-    assert (info.value.entity, info.value.value) == ("Sensor", MISSING_ID)
-
-
-def test_update_moves_updated_timestamp_in_later_transaction(conn: Conn) -> None:
-    sensor = SensorFixture.unique().create(conn)
-    conn.commit()
-    try:
-        updated = SensorRepository(conn).update(sensor.id, UpdateSensorInput(label="later"))
-        assert updated.updated > sensor.updated
-        assert updated.created == sensor.created
-    finally:
-        conn.rollback()
-        # Deleting the sensor's runtime and trigger takes the sensor with them.
-        RuntimeRepository(conn).delete(sensor.runtime)
-        TriggerRepository(conn).delete(sensor.trigger)
-        conn.commit()
-
-
 # -- delete ----------------------------------------------------------------------------
 
 
@@ -292,10 +203,6 @@ def test_delete_removes_sensor_and_keeps_its_runtime_and_trigger(conn: Conn) -> 
     assert repository.delete(sensor.id) is False
     assert RuntimeRepository(conn).find_by_id(sensor.runtime) is not None
     assert TriggerRepository(conn).find_by_id(sensor.trigger) is not None
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert SensorRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_keeps_events_it_raised(conn: Conn) -> None:

@@ -1,5 +1,6 @@
-"""TriggerRepository: CRUD, the pack and enabled finders, the ref rule, and what deleting a
-trigger does to its sensors, events and rules."""
+"""TriggerRepository beyond what every repository does (test_common.py): the ref rule,
+round trips, the pack and enabled finders, and what deleting a trigger does to its
+sensors, events and rules."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import IsolationLevel
 
-from attune_common.errors import AlreadyExists, NotFound, ReferenceViolation, ValidationError
+from attune_common.errors import AlreadyExists, ReferenceViolation, ValidationError
 from attune_common.models import Pack, Trigger
 from attune_common.repositories import (
     CreateTriggerInput,
@@ -22,6 +21,7 @@ from attune_common.repositories import (
     UpdateTriggerInput,
 )
 from tests.builders import (
+    Conn,
     EventFixture,
     PackFixture,
     RuleFixture,
@@ -30,17 +30,7 @@ from tests.builders import (
     unique_name,
     unique_ref,
 )
-
-Conn = psycopg.Connection[Any]
-MISSING_ID = -1
-
-
-@pytest.fixture
-def snapshot(conn: Conn) -> Conn:
-    """`conn` reading one snapshot for the whole test, so that whole-table reads agree
-    with each other while other sessions commit."""
-    conn.isolation_level = IsolationLevel.REPEATABLE_READ
-    return conn
+from tests.helpers import MISSING_ID
 
 
 def _triggers_named(conn: Conn, pack: Pack, suffixes: str, **fields: Any) -> list[Trigger]:
@@ -141,56 +131,6 @@ def test_create_missing_pack_raises_reference_violation(conn: Conn) -> None:
     assert repository.find_by_ref(ref) is None
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_trigger(conn: Conn) -> None:
-    trigger = TriggerFixture.unique().create(conn)
-    assert TriggerRepository(conn).find_by_id(trigger.id) == trigger
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert TriggerRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as info:
-        TriggerRepository(conn).get_by_id(MISSING_ID)
-    assert (info.value.entity, info.value.field, info.value.value) == ("Trigger", "id", MISSING_ID)
-
-
-def test_find_by_ref_returns_trigger_and_none_when_missing(conn: Conn) -> None:
-    repository = TriggerRepository(conn)
-    trigger = TriggerFixture.unique().create(conn)
-    assert repository.find_by_ref(trigger.ref) == trigger
-    assert repository.get_by_ref(trigger.ref) == trigger
-    assert repository.find_by_ref(unique_ref("trigger")) is None
-
-
-def test_get_by_ref_missing_raises_not_found(conn: Conn) -> None:
-    ref = unique_ref("trigger")
-    with pytest.raises(NotFound) as info:
-        TriggerRepository(conn).get_by_ref(ref)
-    assert (info.value.entity, info.value.field, info.value.value) == ("Trigger", "ref", ref)
-
-
-def test_list_contains_mine_in_ref_order(snapshot: Conn) -> None:
-    repository = TriggerRepository(snapshot)
-    pack = PackFixture.unique().create(snapshot)
-    c, a, b = _triggers_named(snapshot, pack, "cab")
-    everything = repository.list(limit=repository.count())
-    assert [trigger.ref for trigger in everything] == sorted(t.ref for t in everything)
-    assert [trigger for trigger in everything if trigger.pack == pack.id] == [a, b, c]
-
-
-def test_list_limit_and_offset_page_through_mine(snapshot: Conn) -> None:
-    repository = TriggerRepository(snapshot)
-    a, b, c = _triggers_named(snapshot, PackFixture.unique().create(snapshot), "abc")
-    start = repository.list(limit=repository.count()).index(a)
-    assert repository.list(limit=2, offset=start) == [a, b]
-    assert repository.list(limit=2, offset=start + 1) == [b, c]
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -219,47 +159,7 @@ def test_update_enabled_back_to_true(conn: Conn) -> None:
     assert updated.enabled is True
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    trigger = TriggerFixture.unique().create(conn)
-    assert TriggerRepository(conn).update(trigger.id, UpdateTriggerInput()) == trigger
-
-
-@pytest.mark.parametrize(
-    "data", [UpdateTriggerInput(label="x"), UpdateTriggerInput()], ids=["change", "empty"]
-)
-def test_update_missing_id_raises_not_found(conn: Conn, data: UpdateTriggerInput) -> None:
-    with pytest.raises(NotFound) as info:
-        TriggerRepository(conn).update(MISSING_ID, data)
-    assert (info.value.entity, info.value.value) == ("Trigger", MISSING_ID)
-
-
-def test_update_moves_updated_timestamp_in_later_transaction(conn: Conn) -> None:
-    repository = TriggerRepository(conn)
-    trigger = TriggerFixture.unique().create(conn)
-    conn.commit()
-    try:
-        updated = repository.update(trigger.id, UpdateTriggerInput(label="later"))
-        assert updated.updated > trigger.updated
-        assert updated.created == trigger.created
-    finally:
-        conn.rollback()
-        repository.delete(trigger.id)
-        conn.commit()
-
-
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_trigger(conn: Conn) -> None:
-    repository = TriggerRepository(conn)
-    trigger = TriggerFixture.unique().create(conn)
-    assert repository.delete(trigger.id) is True
-    assert repository.find_by_id(trigger.id) is None
-    assert repository.delete(trigger.id) is False
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert TriggerRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_removes_sensors_and_keeps_events(conn: Conn) -> None:

@@ -1,5 +1,5 @@
-"""WorkerRepository: CRUD by id and name, the status/type finders, heartbeats, the port
-range and the enum labels."""
+"""WorkerRepository beyond what every repository does (test_common.py): round trips, the
+status/type finders, heartbeats, the port range and the enum labels."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import IsolationLevel
 
 from attune_common.errors import AlreadyExists, NotFound, ReferenceViolation, ValidationError
 from attune_common.models import Worker, WorkerStatus, WorkerType
@@ -19,18 +17,8 @@ from attune_common.repositories import (
     UpdateWorkerInput,
     WorkerRepository,
 )
-from tests.builders import RuntimeFixture, WorkerFixture, unique_name
-
-Conn = psycopg.Connection[Any]
-MISSING_ID = -1
-
-
-@pytest.fixture
-def snapshot(conn: Conn) -> Conn:
-    """`conn` reading one snapshot for the whole test, so that whole-table reads agree
-    with each other while other sessions commit."""
-    conn.isolation_level = IsolationLevel.REPEATABLE_READ
-    return conn
+from tests.builders import Conn, RuntimeFixture, WorkerFixture, unique_name
+from tests.helpers import MISSING_ID, transaction_now
 
 
 def _workers_named(conn: Conn, base: str, suffixes: str, **fields: Any) -> list[Worker]:
@@ -38,13 +26,6 @@ def _workers_named(conn: Conn, base: str, suffixes: str, **fields: Any) -> list[
     return [
         WorkerFixture(name=f"{base}-{suffix}").with_(**fields).create(conn) for suffix in suffixes
     ]
-
-
-def _transaction_now(conn: Conn) -> datetime:
-    row = conn.execute("SELECT now()").fetchone()
-    assert row is not None
-    value: datetime = row[0]
-    return value
 
 
 # -- create ----------------------------------------------------------------------------
@@ -156,56 +137,6 @@ def test_create_missing_runtime_raises_reference_violation(conn: Conn) -> None:
     assert repository.find_by_name(name) is None
 
 
-# -- read ------------------------------------------------------------------------------
-
-
-def test_find_by_id_returns_worker(conn: Conn) -> None:
-    worker = WorkerFixture.unique().create(conn)
-    assert WorkerRepository(conn).find_by_id(worker.id) == worker
-
-
-def test_find_by_id_missing_returns_none(conn: Conn) -> None:
-    assert WorkerRepository(conn).find_by_id(MISSING_ID) is None
-
-
-def test_get_by_id_missing_raises_not_found(conn: Conn) -> None:
-    with pytest.raises(NotFound) as info:
-        WorkerRepository(conn).get_by_id(MISSING_ID)
-    assert (info.value.entity, info.value.field, info.value.value) == ("Worker", "id", MISSING_ID)
-
-
-def test_find_by_name_returns_worker_and_none_when_missing(conn: Conn) -> None:
-    repository = WorkerRepository(conn)
-    worker = WorkerFixture.unique().create(conn)
-    assert repository.find_by_name(worker.name) == worker
-    assert repository.get_by_name(worker.name) == worker
-    assert repository.find_by_name(unique_name("worker")) is None
-
-
-def test_get_by_name_missing_raises_not_found(conn: Conn) -> None:
-    name = unique_name("worker")
-    with pytest.raises(NotFound) as info:
-        WorkerRepository(conn).get_by_name(name)
-    assert (info.value.entity, info.value.field, info.value.value) == ("Worker", "name", name)
-
-
-def test_list_contains_mine_in_name_order(snapshot: Conn) -> None:
-    repository = WorkerRepository(snapshot)
-    base = unique_name()
-    c, a, b = _workers_named(snapshot, base, "cab")
-    everything = repository.list(limit=repository.count())
-    assert [worker.name for worker in everything] == sorted(w.name for w in everything)
-    assert [worker for worker in everything if base in worker.name] == [a, b, c]
-
-
-def test_list_limit_and_offset_page_through_mine(snapshot: Conn) -> None:
-    repository = WorkerRepository(snapshot)
-    a, b, c = _workers_named(snapshot, unique_name(), "abc")
-    start = repository.list(limit=repository.count()).index(a)
-    assert repository.list(limit=2, offset=start) == [a, b]
-    assert repository.list(limit=2, offset=start + 1) == [b, c]
-
-
 # -- update ----------------------------------------------------------------------------
 
 
@@ -242,20 +173,6 @@ def test_update_runtime_moves_worker_to_another_runtime(conn: Conn) -> None:
     assert updated == replace(worker, runtime=other.id)
 
 
-def test_update_nothing_returns_row_unchanged(conn: Conn) -> None:
-    worker = WorkerFixture.unique().create(conn)
-    assert WorkerRepository(conn).update(worker.id, UpdateWorkerInput()) == worker
-
-
-@pytest.mark.parametrize(
-    "data", [UpdateWorkerInput(host="x"), UpdateWorkerInput()], ids=["change", "empty"]
-)
-def test_update_missing_id_raises_not_found(conn: Conn, data: UpdateWorkerInput) -> None:
-    with pytest.raises(NotFound) as info:
-        WorkerRepository(conn).update(MISSING_ID, data)
-    assert (info.value.entity, info.value.value) == ("Worker", MISSING_ID)
-
-
 def test_update_port_out_of_range_refused_and_row_unchanged(conn: Conn) -> None:
     repository = WorkerRepository(conn)
     worker = WorkerFixture.unique().with_port(8080).create(conn)
@@ -275,20 +192,6 @@ def test_update_to_taken_name_raises_already_exists(conn: Conn) -> None:
     assert repository.get_by_id(worker.id) == worker
 
 
-def test_update_moves_updated_timestamp_in_later_transaction(conn: Conn) -> None:
-    repository = WorkerRepository(conn)
-    worker = WorkerFixture.unique().create(conn)
-    conn.commit()
-    try:
-        updated = repository.update(worker.id, UpdateWorkerInput(status=WorkerStatus.ACTIVE))
-        assert updated.updated > worker.updated
-        assert updated.created == worker.created
-    finally:
-        conn.rollback()
-        repository.delete(worker.id)
-        conn.commit()
-
-
 # -- heartbeat -------------------------------------------------------------------------
 
 
@@ -296,7 +199,7 @@ def test_update_heartbeat_sets_last_heartbeat_to_now(conn: Conn) -> None:
     repository = WorkerRepository(conn)
     worker = WorkerFixture.unique().with_status(WorkerStatus.ACTIVE).create(conn)
     beaten = repository.update_heartbeat(worker.id)
-    assert beaten.last_heartbeat == _transaction_now(conn)
+    assert beaten.last_heartbeat == transaction_now(conn)
     assert beaten == replace(worker, last_heartbeat=beaten.last_heartbeat)
     assert repository.get_by_id(worker.id) == beaten
 
@@ -325,18 +228,6 @@ def test_update_heartbeat_in_later_transaction_moves_forward(conn: Conn) -> None
 
 
 # -- delete ----------------------------------------------------------------------------
-
-
-def test_delete_removes_worker(conn: Conn) -> None:
-    repository = WorkerRepository(conn)
-    worker = WorkerFixture.unique().create(conn)
-    assert repository.delete(worker.id) is True
-    assert repository.find_by_id(worker.id) is None
-    assert repository.delete(worker.id) is False
-
-
-def test_delete_missing_returns_false(conn: Conn) -> None:
-    assert WorkerRepository(conn).delete(MISSING_ID) is False
 
 
 def test_delete_keeps_its_runtime(conn: Conn) -> None:
