@@ -8,8 +8,8 @@ exception as `__cause__`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+from types import TracebackType
 from typing import Any
 
 import psycopg
@@ -96,10 +96,28 @@ def translate(exc: psycopg.Error) -> AttuneError:
     return AttuneError(message, **details)
 
 
-@contextmanager
-def translated() -> Iterator[None]:
+class _Translated:
+    """The context manager `translated()` returns: one shared and stateless, since it
+    wraps every statement (a @contextmanager generator costs two objects per use)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, psycopg.Error):
+            raise translate(exc) from exc
+
+
+_TRANSLATED = _Translated()
+
+
+def translated() -> AbstractContextManager[None]:
     """Run a block, re-raising any psycopg error as its `AttuneError`."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise translate(exc) from exc
+    return _TRANSLATED

@@ -40,7 +40,11 @@ def enum_fields(model: type[Any]) -> dict[str, type[Enum]]:
 def row_maker(model: type[M]) -> RowMaker[M]:
     """A function building `model` from one row of its columns, converting enum columns."""
     positions = {name: i for i, name in enumerate(field_names(model))}
-    conversions = [(positions[name], enum) for name, enum in enum_fields(model).items()]
+    # Members by label: a dict lookup costs a tenth of calling the enum class.
+    conversions = [
+        (positions[name], {member.value: member for member in enum})
+        for name, enum in enum_fields(model).items()
+    ]
     if not conversions:
 
         def make_plain(values: Sequence[Any]) -> M:
@@ -50,18 +54,17 @@ def row_maker(model: type[M]) -> RowMaker[M]:
 
     def make(values: Sequence[Any]) -> M:
         converted = list(values)
-        for position, enum in conversions:
+        for position, members in conversions:
             value = converted[position]
             if value is not None:
-                converted[position] = enum(value)
+                converted[position] = members[value]
         return model(*converted)
 
     return make
 
 
-def model_rows(model: type[M]) -> RowFactory[M]:
-    """A psycopg row factory producing `model` instances."""
-    make = row_maker(model)
+def model_rows(make: RowMaker[M]) -> RowFactory[M]:
+    """A psycopg row factory building each row with `make` (a `row_maker`)."""
 
     def factory(cursor: Any) -> RowMaker[M]:
         return make

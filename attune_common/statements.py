@@ -24,7 +24,7 @@ from psycopg.rows import RowFactory, TupleRow, tuple_row
 from psycopg.types.json import Jsonb
 
 from .errors import ValidationError
-from .rows import enum_fields, field_names, model_rows
+from .rows import enum_fields, field_names, model_rows, row_maker
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -74,21 +74,22 @@ def input_fields(data: Any) -> tuple[str, ...]:
 Params = Sequence[Any] | dict[str, Any]
 
 
-def _plain_value(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """An enum member as its SQL label; any other value as it is."""
     return value.value if isinstance(value, Enum) else value
 
 
-def plain_values(values: Sequence[Any]) -> list[Any]:
-    """Values with enum members as their SQL labels, whatever enum adapters the
-    caller's connection has registered (psycopg's dump a member by name)."""
-    return [_plain_value(value) for value in values]
-
-
 def plain(params: Params) -> Params:
-    """`plain_values` of positional or named parameters."""
+    """Parameters with enum members as their SQL labels, whatever enum adapters the
+    caller's connection has registered (psycopg's dump a member by name). Parameters
+    without an enum member, most of them, are returned as they are."""
     if isinstance(params, dict):
-        return {name: _plain_value(value) for name, value in params.items()}
-    return plain_values(params)
+        if any(isinstance(value, Enum) for value in params.values()):
+            return {name: plain_value(value) for name, value in params.items()}
+        return params
+    if any(isinstance(value, Enum) for value in params):
+        return [plain_value(value) for value in params]
+    return params
 
 
 def contains_pattern(text: str) -> str:
@@ -102,11 +103,14 @@ def _already_dumped(text: Any) -> str:
     return str(text)
 
 
+_JSON = json.JSONEncoder(allow_nan=False)  # json.dumps() would build one per call
+
+
 def json_param(value: Any, column: str = "value") -> Jsonb:
     """A JSONB parameter, serialized now so that a value JSON cannot hold (an object of
     another type, NaN) is refused with a ValidationError before anything is sent."""
     try:
-        text = json.dumps(value, allow_nan=False)
+        text = _JSON.encode(value)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{column} is not valid JSON: {exc}", column=column) from exc
     return Jsonb(text, dumps=_already_dumped)
@@ -133,9 +137,11 @@ class Table(Generic[M]):
         unknown = self.json_columns.difference(self.columns)
         if unknown:
             raise ValueError(f"{name}: json_columns not in the model: {sorted(unknown)}")
-        self.rows: RowFactory[M] = model_rows(model)
+        self.make_row = row_maker(model)
+        self.rows: RowFactory[M] = model_rows(self.make_row)
         self._identifier = sql.Identifier("attune", name)
         enums = enum_fields(model)
+        self.enum_columns = frozenset(enums)
         # Enums come back as text so that no connection-level enum adapter changes them.
         self.select_list = sql.SQL(", ").join(
             sql.SQL("{0}::text AS {0}").format(sql.Identifier(column))

@@ -1,4 +1,6 @@
 DROP INDEX attune.execution_requested_idx;
+DROP INDEX attune.execution_claimable_idx;
+DROP INDEX attune.enforcement_claimable_idx;
 DROP INDEX attune.execution_action_ref_idx;
 DROP INDEX attune.enforcement_trigger_ref_idx;
 DROP INDEX attune.enforcement_rule_ref_idx;

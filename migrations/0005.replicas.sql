@@ -5,13 +5,18 @@
 
 -- Channel attune_<table>, payload {"op", "table", "id", "status"/"old_status" where the
 -- table has a status, and its *_ref columns}. Delivered when the transaction commits;
--- never for a rolled-back change.
+-- never for a rolled-back change. Commits that notify take turns on a cluster-wide
+-- lock, so a session that needs none (a bulk import, say) can opt out with
+-- SET attune.notify = 'off'.
 CREATE FUNCTION attune.notify_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     payload jsonb := jsonb_build_object(
         'op', lower(TG_OP), 'table', TG_TABLE_NAME, 'id', NEW.id);
 BEGIN
+    IF current_setting('attune.notify', true) = 'off' THEN
+        RETURN NULL;
+    END IF;
     CASE TG_TABLE_NAME
         WHEN 'event' THEN
             payload := payload || jsonb_build_object(
@@ -63,6 +68,12 @@ CREATE INDEX enforcement_rule_ref_idx ON attune.enforcement (rule_ref, created, 
 CREATE INDEX enforcement_trigger_ref_idx ON attune.enforcement (trigger_ref, created, id);
 CREATE INDEX execution_action_ref_idx ON attune.execution (action_ref, created, id);
 
--- Claiming the oldest requested executions of some actions.
+-- Claiming the oldest waiting rows. Partial indexes hold only the rows still waiting,
+-- so a claim never steps over the ones already claimed (which would make draining a
+-- queue quadratic).
+CREATE INDEX enforcement_claimable_idx ON attune.enforcement (created, id)
+    WHERE status = 'created';
+CREATE INDEX execution_claimable_idx ON attune.execution (created, id)
+    WHERE status = 'requested';
 CREATE INDEX execution_requested_idx ON attune.execution (action_ref, created, id)
     WHERE status = 'requested';

@@ -13,8 +13,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from ..errors import ValidationError, translated
 from ..paging import Page, check_page_size, decode_cursor, encode_cursor
-from ..rows import row_maker
-from ..statements import json_param, plain_values
+from ..statements import json_param, plain_value
 from .base import C, Repository, U
 
 
@@ -72,7 +71,8 @@ class OccurrenceRepository(Repository[H, C, U]):
         columns = table.written_columns
         values_of = attrgetter(*columns)
         json_positions = [i for i, column in enumerate(columns) if column in table.json_columns]
-        make = row_maker(table.model)
+        enum_positions = [i for i, column in enumerate(columns) if column in table.enum_columns]
+        make = table.make_row
         given = [values_of(data) for data in inputs]
         with self.conn.cursor() as cursor, cursor.copy(table.copy_in) as copy:
             for id, values in zip(ids, given, strict=True):
@@ -80,7 +80,9 @@ class OccurrenceRepository(Repository[H, C, U]):
                 for position in json_positions:
                     if stored[position] is not None:
                         stored[position] = json_param(stored[position], columns[position])
-                copy.write_row(plain_values((id, *stored)))
+                for position in enum_positions:
+                    stored[position] = plain_value(stored[position])
+                copy.write_row((id, *stored))
         # Built once the database accepted every row, so its checks come first.
         return [make((id, *values, now, now)) for id, values in zip(ids, given, strict=True)]
 
