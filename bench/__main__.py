@@ -1,0 +1,143 @@
+"""`python -m bench [--quick]`: run the benchmark, print the table, write the results."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy
+
+from .bulk import bulk_insert
+from .claims import ClaimResult, measure_claims
+from .clients import Clients, check_same_sql, connect
+from .paging import paging
+from .report import Timings, results_json, table, targets, write
+from .scratch import scratch_database
+from .seed import seed_events
+from .settings import FULL, QUICK, Settings
+from .single import (
+    create_enforcement,
+    create_event,
+    delete_event,
+    get_event,
+    latest_events,
+    update_event,
+)
+from .timing import Operation, measure
+
+PAGING_REF = "bench.paging"
+CLAIM_PROCESSES = (1, 4)
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def seed(c: Clients, s: Settings) -> tuple[list[int], list[str]]:
+    """The seeded events' ids and trigger refs, and the paging ref's events."""
+    refs = [f"bench.seed.{n:03d}" for n in range(s.seed_refs)]
+    log(f"seeding {s.seed_rows:,} events over {len(refs)} trigger refs")
+    ids = seed_events(c.events, refs, s.seed_rows)
+    log(f"seeding {s.paging_rows:,} events of {PAGING_REF}")
+    seed_events(c.events, [PAGING_REF], s.paging_rows)
+    c.checker.execute("VACUUM ANALYZE attune.event")
+    return ids, refs
+
+
+def operations(c: Clients, s: Settings, ids: list[int], refs: list[str]) -> Iterator[Operation]:
+    """Every compared operation, each made (fixtures and all, untimed) just before it
+    runs. The reads of the seeded events come first: rows written later by the other
+    operations would be newer than the paged ref's and change page 1's plan (see the
+    README's findings)."""
+    yield latest_events(c, s, refs[len(refs) // 2])
+    yield from paging(c, s, PAGING_REF)
+    yield get_event(c, s, ids)
+    yield create_event(c, s)
+    yield update_event(c, s)
+    yield delete_event(c, s)
+    yield create_enforcement(c, s, event=ids[0])
+    yield bulk_insert(c, s)
+
+
+def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], str]:
+    """Seed, measure the claims (first: later operations leave created enforcements
+    behind), then every operation; the timings, the claims and the server version."""
+    c = connect(url)
+    try:
+        ids, refs = seed(c, s)
+        claims = []
+        for processes in CLAIM_PROCESSES:
+            log(f"claiming {s.claim_pool:,} enforcements with {processes} process(es)")
+            claims.append(measure_claims(c, s, url, processes))
+        timings = {}
+        for operation in operations(c, s, ids, refs):
+            log(f"{operation.name}: {operation.repetitions} repetitions")
+            timings[operation.name] = measure(operation)
+        check_same_sql(c)
+        version = c.checker.execute("SHOW server_version").fetchone()
+        return timings, claims, str(version[0] if version else "?")
+    finally:
+        c.close()
+
+
+def metadata(s: Settings, server: str, load: tuple[float, ...], seconds: float) -> dict[str, Any]:
+    return {
+        "mode": s.mode,
+        "run": s.describe(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "postgresql": server,
+        "python": platform.python_version(),
+        "psycopg": psycopg.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(value, 2) for value in load],
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
+        "seconds": round(seconds, 1),
+        "rows": {
+            "seeded_events": s.seed_rows,
+            "seeded_trigger_refs": s.seed_refs,
+            "paging_events": s.paging_rows,
+            "bulk": s.bulk_rows,
+            "claim_pool": s.claim_pool,
+        },
+        "repetitions": {
+            "single_row": s.single_repetitions,
+            "single_row_warmup": s.single_warmup,
+            "latest_100": s.latest_repetitions,
+            "paging": s.paging_repetitions,
+            "bulk": s.bulk_repetitions,
+        },
+        "sqlalchemy_bulk": "session.add_all(10k objects) + commit (insertmanyvalues RETURNING)",
+        "unit": "median microseconds per operation (bulk: per batch)",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer rows and repetitions: under a minute"
+    )
+    s = QUICK if parser.parse_args(argv).quick else FULL
+    load, started = os.getloadavg(), time.perf_counter()
+    log(f"{s.mode} run")
+    with scratch_database() as url:
+        timings, claims, server = run(url, s)
+    checks = targets(f"bulk_insert_{s.bulk_rows}")
+    info = metadata(s, server, load, time.perf_counter() - started)
+    heading = f"attune_common benchmark, {info['date']}, PostgreSQL {server}\n{s.describe()}\n"
+    text = heading + "\n" + table(timings, claims, checks)
+    write(Path(__file__).parent, text, results_json(timings, claims, checks, info))
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
