@@ -147,8 +147,4 @@ class EnforcementRepository(
         caller's transaction: if the caller dies or rolls back before committing, the
         enforcements are `created` again and claimable by others.
         """
-        if rule_refs is None:
-            claimed = self._all(CLAIM_CREATED, (limit,))
-        else:
-            claimed = self._all(CLAIM_CREATED_OF_RULES, (list(rule_refs), limit))
-        return sorted(claimed, key=lambda row: (row.created, row.id))
+        return self._claim(CLAIM_CREATED, CLAIM_CREATED_OF_RULES, limit, rule_refs)

@@ -103,11 +103,7 @@ class ExecutionRepository(
         Exactly once across replicas, within the caller's transaction: see
         `EnforcementRepository.claim_created`.
         """
-        if action_refs is None:
-            claimed = self._all(CLAIM_REQUESTED, (limit,))
-        else:
-            claimed = self._all(CLAIM_REQUESTED_OF_ACTIONS, (list(action_refs), limit))
-        return sorted(claimed, key=lambda row: (row.created, row.id))
+        return self._claim(CLAIM_REQUESTED, CLAIM_REQUESTED_OF_ACTIONS, limit, action_refs)
 
 
 # -- inquiries -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from ..errors import ValidationError, translated
 from ..paging import Page, check_page_size, decode_cursor, encode_cursor
-from ..statements import json_param, plain_value
+from ..statements import Statement, json_param, plain_value
 from .base import C, Repository, U
 
 
@@ -113,6 +113,22 @@ class OccurrenceRepository(Repository[H, C, U]):
             return Page(rows, None)
         last = rows[limit - 1]
         return Page(rows[:limit], encode_cursor(last.created, last.id))
+
+    def _claim(
+        self,
+        claim: Statement[H],
+        claim_of_refs: Statement[H],
+        limit: int,
+        refs: Sequence[str] | None,
+    ) -> builtins.list[H]:
+        """Run a claim statement (`claim` takes the limit; `claim_of_refs` an array of
+        refs, then the limit) and return the claimed rows oldest first (RETURNING keeps
+        no order)."""
+        if refs is None:
+            claimed = self._all(claim, (limit,))
+        else:
+            claimed = self._all(claim_of_refs, (list(refs), limit))
+        return sorted(claimed, key=lambda row: (row.created, row.id))
 
     def delete_older_than(self, cutoff: datetime, batch_size: int = 10_000) -> int:
         """Delete the rows created before `cutoff`, oldest first, in batches of at most

@@ -41,15 +41,30 @@ def status_of(conn: Conn, enforcement_id: int) -> EnforcementStatus:
     return EnforcementRepository(conn).get_by_id(enforcement_id).status
 
 
-def drain(url: str, rule_ref: str, batch: int) -> list[int]:
-    """A replica: claim and commit until nothing is left; the ids it claimed."""
+def claim_enforcements(conn: Conn, ref: str, batch: int) -> list[Any]:
+    return EnforcementRepository(conn).claim_created(limit=batch, rule_refs=[ref])
+
+
+def claim_executions(conn: Conn, ref: str, batch: int) -> list[Any]:
+    return ExecutionRepository(conn).claim_requested(limit=batch, action_refs=[ref])
+
+
+def drain(url: str, claim: Any, ref: str, batch: int) -> list[int]:
+    """A replica: claim (`claim_enforcements` or `claim_executions`) and commit until
+    nothing is left; the ids it claimed."""
     claimed: list[int] = []
     with psycopg.connect(url) as conn:
-        repository = EnforcementRepository(conn)
-        while rows := repository.claim_created(limit=batch, rule_refs=[rule_ref]):
+        while rows := claim(conn, ref, batch):
             conn.commit()
             claimed.extend(row.id for row in rows)
     return claimed
+
+
+def drain_with_replicas(url: str, claim: Any, ref: str, batch: int) -> list[list[int]]:
+    """What three replica processes, draining one queue at once, each claimed."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=3, mp_context=spawn) as replicas:
+        return list(replicas.map(drain, [url] * 3, [claim] * 3, [ref] * 3, [batch] * 3))
 
 
 def test_claim_created_takes_the_oldest_first(conn: Conn) -> None:
@@ -161,9 +176,7 @@ def test_claim_created_by_several_processes_is_exactly_once(conn: Conn, database
     rule_ref = unique_ref("rule")
     queue = queue_of(conn, rule_ref, 300)
     conn.commit()
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=3, mp_context=spawn) as replicas:
-        claims = list(replicas.map(drain, [database_url] * 3, [rule_ref] * 3, [7] * 3))
+    claims = drain_with_replicas(database_url, claim_enforcements, rule_ref, 7)
     every_claim = [id for claim in claims for id in claim]
     assert len(every_claim) == len(set(every_claim)), "an enforcement was claimed twice"
     assert sorted(every_claim) == sorted(queue)
@@ -192,17 +205,6 @@ def requested(conn: Conn, action_ref: str, count: int) -> list[int]:
         [CreateExecutionInput(action_ref=action_ref, config={"n": n}) for n in range(count)]
     )
     return [execution.id for execution in created]
-
-
-def drain_executions(url: str, action_ref: str, batch: int) -> list[int]:
-    """A scheduler replica: claim and commit until nothing is left."""
-    claimed: list[int] = []
-    with psycopg.connect(url) as conn:
-        repository = ExecutionRepository(conn)
-        while rows := repository.claim_requested(limit=batch, action_refs=[action_ref]):
-            conn.commit()
-            claimed.extend(row.id for row in rows)
-    return claimed
 
 
 def test_claim_requested_takes_the_oldest_first_and_schedules_them(conn: Conn) -> None:
@@ -265,9 +267,7 @@ def test_claim_requested_by_several_processes_is_exactly_once(
     action_ref = unique_ref("action")
     queue = requested(conn, action_ref, 200)
     conn.commit()
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=3, mp_context=spawn) as replicas:
-        claims = list(replicas.map(drain_executions, [database_url] * 3, [action_ref] * 3, [5] * 3))
+    claims = drain_with_replicas(database_url, claim_executions, action_ref, 5)
     every_claim = [id for claim in claims for id in claim]
     assert len(every_claim) == len(set(every_claim)), "an execution was claimed twice"
     assert sorted(every_claim) == sorted(queue)
