@@ -20,6 +20,7 @@ from typing import Any
 
 import psycopg
 from port_for import select_random
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pytest_postgresql.executors import PostgreSQLExecutor
 from pytest_postgresql.janitor import DatabaseJanitor
@@ -108,9 +109,16 @@ def create_test_database() -> TestDatabase:
         server_dir = os.path.dirname(server.datadir)
     name = f"attune_test_{secrets.token_hex(4)}"
     # The migrated schema is made once, in a template; the shared test database and any
-    # isolated one (see `create_isolated_database`) are quick copies of it.
+    # isolated one (see `create_isolated_database`) are quick copies of it. The C
+    # collation makes "ordered by ref" mean code-point order whatever the server's
+    # default, so tests can check an order against Python's sorted().
     template = _janitor(params, template_name(name))
-    template.init()
+    with psycopg.connect(**params, dbname="postgres", autocommit=True) as admin:
+        admin.execute(
+            sql.SQL(
+                "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+            ).format(sql.Identifier(template.dbname))
+        )
     database = TestDatabase(
         make_conninfo(**params, dbname=name), name, template, server, server_dir
     )
