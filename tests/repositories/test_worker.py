@@ -240,45 +240,36 @@ def test_delete_keeps_its_runtime(conn: Conn) -> None:
 # -- finders ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", list(WorkerStatus))
-def test_find_by_status_returns_workers_with_that_status_in_name_order(
-    snapshot: Conn, status: WorkerStatus
+# Both finders filter on one enum column: (finder, column, a value of its enum).
+ENUM_FINDERS = [("find_by_status", "status", value) for value in WorkerStatus] + [
+    ("find_by_type", "worker_type", value) for value in WorkerType
+]
+
+
+@pytest.mark.parametrize(("finder", "column", "value"), ENUM_FINDERS)
+def test_enum_finder_returns_workers_with_that_value_in_name_order(
+    snapshot: Conn, finder: str, column: str, value: Any
 ) -> None:
     repository = WorkerRepository(snapshot)
     base = unique_name()
-    other = next(s for s in WorkerStatus if s is not status)
-    b, a = _workers_named(snapshot, base, "ba", status=status)
-    _workers_named(snapshot, base, "c", status=other)
-    found = repository.find_by_status(status, limit=repository.count())
-    assert all(worker.status is status for worker in found)
+    other = next(v for v in type(value) if v is not value)
+    b, a = _workers_named(snapshot, base, "ba", **{column: value})
+    _workers_named(snapshot, base, "c", **{column: other})
+    found = getattr(repository, finder)(value, limit=repository.count())
+    assert all(getattr(worker, column) is value for worker in found)
     assert [worker.name for worker in found] == sorted(w.name for w in found)
     assert [worker for worker in found if base in worker.name] == [a, b]
 
 
-def test_find_by_status_respects_limit(conn: Conn) -> None:
-    _workers_named(conn, unique_name(), "ab", status=WorkerStatus.BUSY)
-    found = WorkerRepository(conn).find_by_status(WorkerStatus.BUSY, limit=1)
+@pytest.mark.parametrize(
+    ("finder", "column", "value"),
+    [
+        ("find_by_status", "status", WorkerStatus.BUSY),
+        ("find_by_type", "worker_type", WorkerType.REMOTE),
+    ],
+)
+def test_enum_finder_respects_limit(conn: Conn, finder: str, column: str, value: Any) -> None:
+    _workers_named(conn, unique_name(), "ab", **{column: value})
+    found = getattr(WorkerRepository(conn), finder)(value, limit=1)
     assert len(found) == 1
-    assert found[0].status is WorkerStatus.BUSY
-
-
-@pytest.mark.parametrize("worker_type", list(WorkerType))
-def test_find_by_type_returns_workers_of_that_type_in_name_order(
-    snapshot: Conn, worker_type: WorkerType
-) -> None:
-    repository = WorkerRepository(snapshot)
-    base = unique_name()
-    other = next(t for t in WorkerType if t is not worker_type)
-    b, a = _workers_named(snapshot, base, "ba", worker_type=worker_type)
-    _workers_named(snapshot, base, "c", worker_type=other)
-    found = repository.find_by_type(worker_type, limit=repository.count())
-    assert all(worker.worker_type is worker_type for worker in found)
-    assert [worker.name for worker in found] == sorted(w.name for w in found)
-    assert [worker for worker in found if base in worker.name] == [a, b]
-
-
-def test_find_by_type_respects_limit(conn: Conn) -> None:
-    _workers_named(conn, unique_name(), "ab", worker_type=WorkerType.REMOTE)
-    found = WorkerRepository(conn).find_by_type(WorkerType.REMOTE, limit=1)
-    assert len(found) == 1
-    assert found[0].worker_type is WorkerType.REMOTE
+    assert getattr(found[0], column) is value
