@@ -245,14 +245,18 @@ class Database:
         A block that ends normally after one of its statements failed (an error caught
         without a savepoint) is not committed: PostgreSQL has already discarded the
         transaction, so it is rolled back and AttuneError says so instead of a silent
-        loss. A connection lost during COMMIT raises `CommitUnknown`.
+        loss. A connection lost during COMMIT raises `CommitUnknown`. A driver error
+        the block's own SQL raised comes out as its `AttuneError` (so `run` retries a
+        connection killed under `conn.execute` as it does under a repository call).
         """
         conn = self._borrow(timeout)
         try:
             try:
                 yield conn
-            except BaseException:
+            except BaseException as exc:
                 _rollback(conn)
+                if isinstance(exc, psycopg.Error):
+                    raise translate(exc) from exc
                 raise
             if conn.info.transaction_status == TransactionStatus.INERROR:
                 _rollback(conn)
