@@ -1,12 +1,14 @@
 """Issue 8's "Broke" items at the database and pool layer, each as it was found.
 
-Pooled connections carried a borrower's settings to the next (item 1); untyped errors
-escaped (item 7); `migrate()` and `Database` disagreed about a URL without a database
-name (item 9).
+Pooled connections carried a borrower's settings to the next (item 1); pool options
+could not be set, and an unreachable database cost the whole timeout and hid why
+(items 2 and 3); untyped errors escaped (item 7); `migrate()` and `Database` disagreed
+about a URL without a database name (item 9).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +19,7 @@ from psycopg.conninfo import make_conninfo
 
 from attune_common import Database, migrate
 from attune_common.db import URL_VARIABLE
-from attune_common.errors import ValidationError
+from attune_common.errors import Unavailable, ValidationError
 from attune_common.repositories import EventRepository, PackRepository
 from tests.builders import EventFixture, PackFixture, unique_name
 from tests.faults.server import PrivateServer
@@ -195,3 +197,47 @@ def test_migrate_url_without_database_or_pgdatabase_is_refused(
 
     assert not has_schema(private_server, "postgres")
     assert not has_schema(private_server, bare_url_environment)
+
+
+# -- items 2 and 3: pool options, and failing fast with the server's reason ------------
+
+
+def test_pool_options_are_keywords_and_a_check_callable_runs_on_borrow(database_url: str) -> None:
+    checked: list[Conn] = []
+    with (
+        Database(
+            database_url,
+            min_size=1,
+            max_size=1,
+            max_idle=60,
+            max_lifetime=120,
+            reconnect_timeout=30,
+            check=checked.append,
+            connect_options={"application_name": "attune-faults-options"},
+        ) as db,
+        db.connection() as conn,
+    ):
+        name = conn.execute("SHOW application_name").fetchone()
+
+    assert name == ("attune-faults-options",)
+    assert checked == [conn]
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [("missing database", "does not exist"), ("refused port", "refused")],
+)
+def test_unreachable_database_raises_unavailable_with_libpq_reason_before_timeout(
+    database_url: str, where: str, reason: str
+) -> None:
+    url = (
+        make_conninfo(database_url, dbname=unique_name("missing_"))
+        if where == "missing database"
+        else make_conninfo(database_url, host="127.0.0.1", port=1)
+    )
+    with Database(url, min_size=0, timeout=30, fail_fast=1) as db:
+        started = time.monotonic()
+        with pytest.raises(Unavailable, match=reason), db.connection():
+            pass
+
+    assert time.monotonic() - started < 10  # not the 30 s timeout
