@@ -191,7 +191,7 @@ def _give_to_server_user(path: str) -> None:
         os.chown(path, account.pw_uid, account.pw_gid)
 
 
-def _alive(pid: int) -> bool:
+def process_running(pid: int) -> bool:
     """Whether a process runs (a zombie nobody reaped yet does not)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -204,7 +204,7 @@ def _alive(pid: int) -> bool:
 def _end_process(pid: int) -> None:
     """SIGQUIT (PostgreSQL's immediate shutdown), then SIGKILL if it lingers."""
     for sig, grace in ((signal.SIGQUIT, STOP_TIMEOUT), (signal.SIGKILL, 2.0)):
-        if not _alive(pid):
+        if not process_running(pid):
             return
         try:
             os.kill(pid, sig)
@@ -212,7 +212,7 @@ def _end_process(pid: int) -> None:
             return
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
-            if not _alive(pid):
+            if not process_running(pid):
                 return
             time.sleep(0.05)
     raise ServerError(f"the private server (pid {pid}) did not stop")
