@@ -245,12 +245,16 @@ class Database:
         A block that ends normally after one of its statements failed (an error caught
         without a savepoint) is not committed: PostgreSQL has already discarded the
         transaction, so it is rolled back and AttuneError says so instead of a silent
-        loss. A connection lost during COMMIT raises `CommitUnknown`.
+        loss. A psycopg error escaping the block (raw SQL run on `conn`) comes out as
+        its `AttuneError`. A connection lost during COMMIT raises `CommitUnknown`.
         """
         conn = self._borrow(timeout)
         try:
             try:
                 yield conn
+            except psycopg.Error as exc:  # raw SQL in the block: still a typed error
+                _rollback(conn)
+                raise translate(exc) from exc
             except BaseException:
                 _rollback(conn)
                 raise
