@@ -19,8 +19,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from yoyo import get_backend, read_migrations  # type: ignore[import-untyped]
 
-from .db import database_url
 from .errors import AttuneError
+from .pooling import database_url
 
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -239,3 +239,14 @@ def test_url_without_database_takes_pgdatabase(
     assert conninfo_to_dict(resolve_url(bare))["dbname"] == name
     with Database(bare, max_size=1) as db, db.connection() as conn:
         assert conn.execute("SELECT current_database()").fetchone() == (name,)
+
+
+def test_listen_connection_is_direct_autocommit_and_not_pooled(database_url: str) -> None:
+    with Database(database_url, max_size=1, listen_url=database_url) as db:
+        conn = db.listen_connection()
+        try:
+            assert conn.autocommit is True
+            assert conn.info.dbname == str(conninfo_to_dict(database_url)["dbname"])
+            assert db.pool.get_stats().get("pool_size", 0) <= 1
+        finally:
+            conn.close()
