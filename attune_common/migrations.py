@@ -8,6 +8,7 @@ libpq URL the rest of the library uses and convert it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from .errors import AttuneError
 from .pooling import database_url
 
 _PACKAGE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 def migrations_dir() -> Path:
@@ -105,7 +107,10 @@ def migrate(url: str | None = None) -> list[str]:
     """Apply every pending migration; return the ids applied (empty when up to date)."""
     with _locked_backend(url) as (backend, migrations):
         pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
+        for migration in pending:  # yoyo's apply_migrations, one at a time to log each
+            backend.apply_one(migration)
+            log.info("applied migration %s", migration.id)
+        backend.run_post_apply(pending)
         return [migration.id for migration in pending]
 
 
@@ -113,5 +118,7 @@ def rollback_all(url: str | None = None) -> list[str]:
     """Roll back every applied migration, newest first; return the ids rolled back."""
     with _locked_backend(url) as (backend, migrations):
         applied = backend.to_rollback(migrations)
-        backend.rollback_migrations(applied)
+        for migration in applied:
+            backend.rollback_one(migration)
+            log.info("rolled back migration %s", migration.id)
         return [migration.id for migration in applied]
