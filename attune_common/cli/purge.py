@@ -155,7 +155,6 @@ def _purge(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime, ba
                 total=expected,
                 desc=name,
                 unit=" rows",
-                unit_scale=True,
                 file=sys.stderr,
                 disable=not on_terminal,
             ) as progress:
