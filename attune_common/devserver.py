@@ -336,6 +336,7 @@ def _let_others_traverse(path: Path) -> None:
     for folder in [path, *path.parents]:
         mode = folder.stat().st_mode
         if not mode & stat.S_IXOTH:
+            log.info("letting other users traverse %s, to reach the PostgreSQL binaries", folder)
             folder.chmod(mode | stat.S_IXOTH)
 
 

@@ -55,12 +55,11 @@ class TestDatabase:
         )
 
     def drop(self) -> None:
-        try:
-            _janitor(conninfo_to_dict(self.url), self.name).drop()
-            self.template.drop()
-        finally:
-            if self.server is not None:
-                self.server.stop()
+        if self.server is not None:  # a throwaway server: stopping it deletes everything
+            self.server.stop()
+            return
+        _janitor(conninfo_to_dict(self.url), self.name).drop()
+        self.template.drop()
 
 
 def _answers(params: dict[str, Any]) -> bool:
@@ -78,11 +77,13 @@ def _server_mode() -> str:
     return mode
 
 
-def _start_throwaway_server(source: Source, why: str) -> DevServer:
+def _start_throwaway_server(source: Source, why: str, otherwise: str) -> DevServer:
     try:
         return DevServer(find_binaries(source), dbname="postgres")
     except DevServerError as exc:
-        raise Unavailable(f"{why}, and no throwaway server can be started: {exc}") from exc
+        raise Unavailable(
+            f"{why}, and no throwaway server can be started: {exc}{otherwise}"
+        ) from exc
 
 
 def _server(params: dict[str, Any]) -> tuple[DevServer | None, dict[str, Any]]:
@@ -92,7 +93,9 @@ def _server(params: dict[str, Any]) -> tuple[DevServer | None, dict[str, Any]]:
     where = f"{params.get('host', 'localhost')}:{params.get('port', 5432)}"
     if mode in ("embedded", "installed"):
         source: Source = "embedded" if mode == "embedded" else "installed"
-        server = _start_throwaway_server(source, f"{SERVER_VARIABLE}={mode}")
+        server = _start_throwaway_server(
+            source, f"{SERVER_VARIABLE}={mode}", f"; or unset {SERVER_VARIABLE}"
+        )
     elif _answers(params):
         return None, params
     elif mode == "configured":
@@ -102,7 +105,9 @@ def _server(params: dict[str, Any]) -> tuple[DevServer | None, dict[str, Any]]:
         )
     else:
         server = _start_throwaway_server(
-            "auto", f"no PostgreSQL answers at {where} (ATTUNE_DATABASE_URL)"
+            "auto",
+            f"no PostgreSQL answers at {where} (ATTUNE_DATABASE_URL)",
+            "; or point ATTUNE_DATABASE_URL at a running server",
         )
     return server, {"host": "127.0.0.1", "port": server.port, "user": "postgres"}
 

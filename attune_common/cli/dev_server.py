@@ -9,6 +9,7 @@ server and deletes its data. Also runs alone: `python -m attune_common.cli.dev_s
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import time
@@ -44,7 +45,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--no-migrate", action="store_true", help="create the database but leave it empty"
     )
-    parser.set_defaults(func=run)
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log what is being done on stderr"
+    )
+    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="attune-db")
     register(parser.add_subparsers(required=True))
     args = parser.parse_args(["dev-server", *(sys.argv[1:] if argv is None else argv)])
-    result: int = args.func(args)
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="attune-db: %(message)s")
+    result: int = args.run(args)
     return result
 
 
