@@ -25,6 +25,7 @@ import stat
 import subprocess
 import tempfile
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -144,7 +145,8 @@ class DevServer:
             if migrate:
                 self.migrate()
         except BaseException:
-            self.stop()
+            with suppress(DevServerError):  # the first failure is the one to report
+                self.stop()
             raise
         log.info(
             "started PostgreSQL %s from %s at %s (pid %d)",
@@ -180,13 +182,15 @@ class DevServer:
             return
         self._stopped = True
         try:
-            if self.pid is not None:
+            # postmaster.pid also covers a server that started but was not seen to start.
+            if self.pid is not None or (self._data / "postmaster.pid").exists():
                 try:
                     self._pg_ctl("stop", "-m", "fast")
                 except DevServerError:
                     self._pg_ctl("stop", "-m", "immediate")
-                wait_until_gone(self.pid, self.timeout)
-                log.info("stopped the PostgreSQL server of pid %d", self.pid)
+                if self.pid is not None:
+                    wait_until_gone(self.pid, self.timeout)
+                log.info("stopped the PostgreSQL server in %s", self._base)
         finally:
             shutil.rmtree(self._base, ignore_errors=True)
 

