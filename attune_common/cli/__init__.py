@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import AttuneError
-from . import migrate, purge, rollback, status
+from . import dev_server, migrate, purge, rollback, status
 from .common import Parser, fail, log
 
-COMMANDS = (migrate, status, rollback, purge)
+COMMANDS = (migrate, status, rollback, purge, dev_server)
 
 DESCRIPTION = """\
 Operate an Attune database: apply or undo migrations, look at its state, purge old
