@@ -67,11 +67,12 @@ class Database:
     `min_size`, `max_size`, `timeout` (seconds to wait for a connection), `max_waiting`,
     `max_idle`, `max_lifetime`, `reconnect_timeout`, and `check` (the health check of
     a connection before it is lent: True, the default, reads its socket without a
-    round trip; False skips it; a callable runs after it). `fail_fast`: after this
-    many seconds without a connection, one direct attempt to connect is made, and its
-    error (a missing database, a refused port, bad credentials) is raised at once as
-    `Unavailable` instead of waiting out `timeout`. `prepare_threshold=None` turns
-    off server-side prepared statements, as PgBouncer's transaction pooling needs.
+    round trip; False skips it; a callable is also run, by the pool, before that).
+    `fail_fast`: after this many seconds without a connection, one direct attempt to
+    connect is made, and its error (a missing database, a refused port, bad
+    credentials) is raised at once as `Unavailable` instead of waiting out `timeout`.
+    `prepare_threshold=None` turns off server-side prepared statements, as
+    PgBouncer's transaction pooling needs.
     `connect_options` go to `psycopg.connect` (e.g. `{"application_name": "api"}`).
     `listen_url`: where `listen_connection()` connects (a direct URL when `url` goes
     through a pooler that cannot carry LISTEN); by default `url`.
@@ -100,6 +101,7 @@ class Database:
         self.timeout = timeout
         self.fail_fast = fail_fast
         check_sizes(min_size, max_size, timeout)
+        self._check_socket = check is not False
         self._connect_options: dict[str, Any] = {
             **(connect_options or {}),
             "prepare_threshold": prepare_threshold,
@@ -114,7 +116,7 @@ class Database:
             max_idle=max_idle,
             max_lifetime=max_lifetime,
             reconnect_timeout=reconnect_timeout,
-            check=_health_check(check),
+            check=None if isinstance(check, bool) else check,
             kwargs=self._connect_options,
             name=name,
             open=False,
@@ -134,12 +136,12 @@ class Database:
         first_wait = min(waited, self.fail_fast)
         try:
             try:
-                return self._pool.getconn(first_wait)
+                return self._getconn(first_wait)
             except PoolTimeout:
                 if first_wait >= waited:
                     raise
                 self._probe()  # raises Unavailable when the server refuses us
-                return self._pool.getconn(max(deadline - time.monotonic(), 0.001))
+                return self._getconn(deadline - time.monotonic())
         except PoolTimeout as exc:
             raise Unavailable(
                 f"no connection to {describe(self.url)} within {waited:g}s "
@@ -147,6 +149,19 @@ class Database:
             ) from exc
         except PoolClosed as exc:
             raise AttuneError(f"the pool of {describe(self.url)} is closed") from exc
+
+    def _getconn(self, timeout: float) -> Conn:
+        """A pooled connection whose socket says it is alive. A dead one is closed (the
+        pool replaces it) and the next is taken at once: psycopg-pool's own check
+        sleeps 1 s, then 2 s, ... after each connection that fails it, and after a
+        restart every idle connection has failed (3 dead ones cost 3 s)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            conn = self._pool.getconn(max(deadline - time.monotonic(), 0.001))
+            if not self._check_socket or connection_alive(conn):
+                return conn
+            conn.close()
+            self._pool.putconn(conn)
 
     def _probe(self) -> None:
         """Connect once directly: the pool only logs why it cannot connect."""
@@ -255,23 +270,6 @@ class Database:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _health_check(
-    check: bool | Callable[[Conn], None],
-) -> Callable[[Conn], None] | None:
-    if check is False:
-        return None
-    extra = None if check is True else check
-
-    def check_alive(conn: Conn) -> None:
-        """The pool's check: a dead connection raises, so the pool discards it."""
-        if not connection_alive(conn):
-            raise psycopg.OperationalError("the server closed this pooled connection")
-        if extra is not None:
-            extra(conn)
-
-    return check_alive
 
 
 def _restore_defaults(conn: Conn) -> None:
