@@ -60,8 +60,9 @@ class Database:
 
     `with db.connection() as conn:` lends a connection for one transaction:
     committed when the block ends, rolled back if it raises. `db.run(fn)` does
-    the same and tries again on transient failures. The pool opens on first use, on
-    entering `with`, or with `db.open()`; `db.close()` closes it.
+    the same and tries again on transient failures. The asyncio pool opens on first
+    use, on entering `with`, or with `db.open()` (the sync one when it is
+    made); `db.close()` closes it.
 
     Pool options are keyword arguments (see psycopg-pool for their meaning):
     `min_size`, `max_size`, `timeout` (seconds to wait for a connection), `max_waiting`,
@@ -119,7 +120,7 @@ class Database:
             check=None if isinstance(check, bool) else check,
             kwargs=self._connect_options,
             name=name,
-            open=False,
+            open=True,
         )
 
     @property

@@ -59,8 +59,9 @@ class AsyncDatabase:
 
     `async with db.connection() as conn:` lends a connection for one transaction:
     committed when the block ends, rolled back if it raises. `await db.run(fn)` does
-    the same and tries again on transient failures. The pool opens on first use, on
-    entering `async with`, or with `await db.open()`; `await db.close()` closes it.
+    the same and tries again on transient failures. The asyncio pool opens on first
+    use, on entering `async with`, or with `await db.open()` (the sync one when it is
+    made); `await db.close()` closes it.
 
     Pool options are keyword arguments (see psycopg-pool for their meaning):
     `min_size`, `max_size`, `timeout` (seconds to wait for a connection), `max_waiting`,
@@ -118,7 +119,7 @@ class AsyncDatabase:
             check=None if isinstance(check, bool) else check,
             kwargs=self._connect_options,
             name=name,
-            open=False,
+            open=False,  # sync: open=True,
         )
 
     @property
