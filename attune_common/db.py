@@ -1,9 +1,11 @@
-"""The connection pool services share, and where the database URL comes from.
+# WARNING: generated from db_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
+"""The connection pool services share (asyncio here; db.py is its generated sync twin).
 
-Every connection `Database.connection()` lends is healthy and clean:
+Every connection `connection()` lends is healthy and clean:
 - healthy: a pooled connection whose server went away while it sat idle says so on its
   socket (an error message, then end of file), which is read without a round trip
-  before the connection is lent (`connection_alive`); a dead one is replaced.
+  before the connection is lent (`pooling.connection_alive`); a dead one is replaced.
 - clean: whatever a borrower changed (autocommit, isolation, read-only, deferrable,
   `SET`s, `LISTEN`s) is undone before the next borrower gets the connection. The
   session reset travels in the same message as the block's COMMIT or ROLLBACK, so it
@@ -13,19 +15,14 @@ Every connection `Database.connection()` lends is healthy and clean:
 from __future__ import annotations
 
 import logging
-import os
-import random
-import select
 import time
-import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.pq import ConnStatus, TransactionStatus
+from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from .errors import (
@@ -37,135 +34,35 @@ from .errors import (
     connection_broken,
     translate,
 )
+from .pooling import (
+    COMMIT,
+    DEFAULT_URL,
+    RESET,
+    ROLLBACK,
+    URL_VARIABLE,
+    backoff,
+    check_sizes,
+    connection_alive,
+    database_url,
+    describe,
+)
+
+__all__ = ["DEFAULT_URL", "URL_VARIABLE", "Database", "database_url", "describe"]
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/attune"
-URL_VARIABLE = "ATTUNE_DATABASE_URL"
 
 T = TypeVar("T")
 Conn = psycopg.Connection[Any]
 
 
-# -- where the database is --------------------------------------------------------------
-
-
-def database_url(url: str | None = None) -> str:
-    """The one resolution of the database URL, used by Database, migrate, the CLI and
-    the tests: `url`, else `$ATTUNE_DATABASE_URL`, else the local default database.
-
-    libpq's `PG*` variables fill what the URL leaves out, as libpq does at connect time;
-    a URL that names no database (and no `PGDATABASE`) is refused rather than guessed
-    (libpq would take the user's name, and a migration would land in the wrong database).
-    """
-    resolved = url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
-    try:
-        parts = conninfo_to_dict(resolved)
-    except psycopg.ProgrammingError as exc:
-        raise ValidationError(f"invalid database URL: {exc}") from exc
-    if parts.get("dbname"):
-        return resolved
-    from_environment = os.environ.get("PGDATABASE")
-    if not from_environment:
-        raise ValidationError(
-            f"the database URL {describe(resolved)!r} names no database "
-            "(add /dbname to the URL, or set PGDATABASE)"
-        )
-    return make_conninfo(resolved, dbname=from_environment)
-
-
-def describe(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "<unparsable database URL>"
-    host = parts.get("host", "localhost")
-    return f"{parts.get('user', '')}@{host}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
-
-
-# -- healthy and clean connections ------------------------------------------------------
-
-
-# Pooled connections whose server said it is ending the session (see `_watch_farewell`).
-_FAREWELLS: weakref.WeakSet[Conn] = weakref.WeakSet()
-
-
-def _watch_farewell(conn: Conn) -> None:
-    """Remember a connection whose server announces the end of its session. The
-    message comes before the end of file, by a few milliseconds on a busy server, and
-    libpq takes it on an idle connection as a mere notice, leaving the connection OK:
-    without this, a connection read in that instant looked alive (in a test, 36 of 120
-    calls just after terminating the pool's idle connections failed)."""
-    ended = weakref.ref(conn)
-
-    def on_notice(diag: psycopg.errors.Diagnostic) -> None:
-        sqlstate = diag.sqlstate or ""
-        if diag.severity_nonlocalized in ("FATAL", "PANIC") or sqlstate.startswith("57P"):
-            alive = ended()
-            if alive is not None:
-                _FAREWELLS.add(alive)
-
-    conn.add_notice_handler(on_notice)
-
-
-def connection_alive(conn: Conn) -> bool:
-    """Whether an idle connection is still usable, judged without a round trip: a
-    server that ended the session (terminated, restarted, crashed) has left an error
-    message and end-of-file on the socket, and reading them marks the connection bad
-    (the message alone is enough for a connection `_watch_farewell` watches)."""
-    pgconn = conn.pgconn
-    try:
-        while pgconn.status == ConnStatus.OK:
-            if conn in _FAREWELLS:
-                return False
-            readable, _, _ = select.select([pgconn.socket], [], [], 0)
-            if not readable:
-                return True
-            pgconn.consume_input()
-            while pgconn.notifies() is not None:  # notices for a previous borrower
-                pass
-    except (psycopg.Error, OSError, ValueError):
-        return False
-    return False
-
-
-_RESET = b"RESET ALL; UNLISTEN *"
-_COMMIT = b"COMMIT; "
-_ROLLBACK = b"ROLLBACK; "
-
-
-def _restore_defaults(conn: Conn) -> None:
-    """Undo the client-side settings a borrower may have changed (on an idle
-    connection, where psycopg allows it; none of them costs a round trip)."""
-    if conn.autocommit:
-        conn.autocommit = False
-    if conn.isolation_level is not None:
-        conn.isolation_level = None
-    if conn.read_only is not None:
-        conn.read_only = None
-    if conn.deferrable is not None:
-        conn.deferrable = None
-
-
-def _finish(conn: Conn, ending: bytes) -> None:
-    """End a lent connection's transaction with `ending` (COMMIT or ROLLBACK) and reset
-    its session, in one message; a connection already idle (autocommit, or the block
-    committed itself) is only reset."""
-    if conn.info.transaction_status == TransactionStatus.IDLE:
-        conn.autocommit = True  # else psycopg would open a transaction for the reset
-        conn.execute(_RESET, prepare=False)
-    else:
-        conn.execute(ending + _RESET, prepare=False)
-    _restore_defaults(conn)
-
-
 class Database:
     """A psycopg-pool pool of connections to one Attune database.
 
-    `with db.connection() as conn:` lends a connection for one transaction: committed
-    when the block ends, rolled back if it raises. `db.run(fn)` does the same and
-    tries again on transient failures.
+    `with db.connection() as conn:` lends a connection for one transaction:
+    committed when the block ends, rolled back if it raises. `db.run(fn)` does
+    the same and tries again on transient failures. The asyncio pool opens on first
+    use, on entering `with`, or with `db.open()` (the sync one when it is
+    made); `db.close()` closes it.
 
     Pool options are keyword arguments (see psycopg-pool for their meaning):
     `min_size`, `max_size`, `timeout` (seconds to wait for a connection), `max_waiting`,
@@ -178,8 +75,8 @@ class Database:
     `prepare_threshold=None` turns off server-side prepared statements, as
     PgBouncer's transaction pooling needs.
     `connect_options` go to `psycopg.connect` (e.g. `{"application_name": "api"}`).
-    `listen_url`: where `listen()` connects (a direct URL when `url` goes through a
-    pooler that cannot carry LISTEN); by default `url`.
+    `listen_url`: where `listen_connection()` connects (a direct URL when `url` goes
+    through a pooler that cannot carry LISTEN); by default `url`.
     """
 
     def __init__(
@@ -204,12 +101,13 @@ class Database:
         self.listen_url = database_url(listen_url) if listen_url else self.url
         self.timeout = timeout
         self.fail_fast = fail_fast
-        _check_sizes(min_size, max_size, timeout)
+        check_sizes(min_size, max_size, timeout)
         self._check_socket = check is not False
         self._connect_options: dict[str, Any] = {
             **(connect_options or {}),
             "prepare_threshold": prepare_threshold,
         }
+        self._closed = False
         self._pool = ConnectionPool(
             self.url,
             min_size=min_size,
@@ -220,7 +118,6 @@ class Database:
             max_lifetime=max_lifetime,
             reconnect_timeout=reconnect_timeout,
             check=None if isinstance(check, bool) else check,
-            configure=_watch_farewell,
             kwargs=self._connect_options,
             name=name,
             open=True,
@@ -233,6 +130,8 @@ class Database:
     # -- lending connections ----------------------------------------------------------
 
     def _borrow(self, timeout: float | None) -> Conn:
+        if self._pool.closed and not self._closed:
+            self.open()  # on first use
         waited = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + waited
         first_wait = min(waited, self.fail_fast)
@@ -269,10 +168,11 @@ class Database:
         """Connect once directly: the pool only logs why it cannot connect."""
         options = {**self._connect_options, "connect_timeout": 2}
         try:
-            psycopg.connect(self.url, **options).close()
+            conn = psycopg.Connection.connect(self.url, **options)
         except psycopg.Error as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
             raise Unavailable(f"cannot connect to {describe(self.url)}: {message}") from exc
+        conn.close()
 
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[Conn]:
@@ -281,18 +181,18 @@ class Database:
         A block that ends normally after one of its statements failed (an error caught
         without a savepoint) is not committed: PostgreSQL has already discarded the
         transaction, so it is rolled back and AttuneError says so instead of a silent
-        loss. A connection lost during COMMIT raises `CommitUnknown`. A driver error
-        the block's own SQL raised comes out as its `AttuneError` (so `run` retries a
-        connection killed under `conn.execute` as it does under a repository call).
+        loss. A psycopg error escaping the block (raw SQL run on `conn`) comes out as
+        its `AttuneError`. A connection lost during COMMIT raises `CommitUnknown`.
         """
         conn = self._borrow(timeout)
         try:
             try:
                 yield conn
-            except BaseException as exc:
+            except psycopg.Error as exc:  # raw SQL in the block: still a typed error
                 _rollback(conn)
-                if isinstance(exc, psycopg.Error):
-                    raise translate(exc) from exc
+                raise translate(exc) from exc
+            except BaseException:
+                _rollback(conn)
                 raise
             if conn.info.transaction_status == TransactionStatus.INERROR:
                 _rollback(conn)
@@ -303,7 +203,13 @@ class Database:
         finally:
             self._pool.putconn(conn)
 
-    def run(self, fn: Callable[[Conn], T], *, retries: int = 3, timeout: float | None = None) -> T:
+    def run(
+        self,
+        fn: Callable[[Conn], T],
+        *,
+        retries: int = 3,
+        timeout: float | None = None,
+    ) -> T:
         """`fn(conn)` in one transaction, called again (with exponential backoff and
         jitter) after a `TransientError` - at most `1 + retries` calls - then the error
         is raised. `CommitUnknown` and every other error are raised at once."""
@@ -331,21 +237,31 @@ class Database:
     # -- listening --------------------------------------------------------------------
 
     def listen_connection(self) -> Conn:
-        """A new autocommit connection to `listen_url`, for `notify.listen()`: not from
-        the pool (a listener holds its connection for as long as it listens) and never
-        through a transaction pooler (it would lose the LISTEN). The caller closes it."""
-        options = {key: value for key, value in self._connect_options.items()}
+        """A new autocommit connection to `listen_url`, for listening to notifications:
+        not from the pool (a listener holds its connection for as long as it listens)
+        and never through a transaction pooler (it would lose the LISTEN). The caller
+        closes it."""
         try:
-            return psycopg.connect(self.listen_url, autocommit=True, **options)
+            return psycopg.Connection.connect(
+                self.listen_url, autocommit=True, **self._connect_options
+            )
         except psycopg.Error as exc:
             raise translate(exc) from exc
 
     # -- lifetime ---------------------------------------------------------------------
 
+    def open(self) -> None:
+        """Open the pool (its first connections are made in the background)."""
+        if self._closed:
+            raise AttuneError(f"the pool of {describe(self.url)} is closed")
+        self._pool.open(wait=False)
+
     def close(self) -> None:
+        self._closed = True
         self._pool.close()
 
     def __enter__(self) -> Database:
+        self.open()
         return self
 
     def __exit__(
@@ -357,26 +273,36 @@ class Database:
         self.close()
 
 
-def backoff(attempt: int, base: float = 0.05, cap: float = 2.0) -> float:
-    """Seconds to wait before try `attempt + 2`: exponential, with full jitter."""
-    return random.uniform(0, min(cap, base * 2**attempt))
+def _restore_defaults(conn: Conn) -> None:
+    """Undo the client-side settings a borrower may have changed (on an idle
+    connection, where psycopg allows it; none of them costs a round trip)."""
+    if conn.autocommit:
+        conn.set_autocommit(False)
+    if conn.isolation_level is not None:
+        conn.set_isolation_level(None)
+    if conn.read_only is not None:
+        conn.set_read_only(None)
+    if conn.deferrable is not None:
+        conn.set_deferrable(None)
 
 
-def _check_sizes(min_size: int, max_size: int, timeout: float) -> None:
-    if not 0 <= min_size <= max_size or max_size < 1:
-        raise ValidationError(
-            f"pool sizes need 0 <= min_size <= max_size and max_size >= 1, "
-            f"not min_size={min_size}, max_size={max_size}"
-        )
-    if timeout <= 0:
-        raise ValidationError(f"timeout must be positive, not {timeout}")
+def _finish(conn: Conn, ending: bytes) -> None:
+    """End a lent connection's transaction with `ending` (COMMIT or ROLLBACK) and reset
+    its session, in one message; a connection already idle (autocommit, or the block
+    committed itself) is only reset."""
+    if conn.info.transaction_status == TransactionStatus.IDLE:
+        conn.set_autocommit(True)  # else psycopg would open a transaction for it
+        conn.execute(RESET, prepare=False)
+    else:
+        conn.execute(ending + RESET, prepare=False)
+    _restore_defaults(conn)
 
 
 def _commit(conn: Conn) -> None:
     """Commit a lent connection's transaction; a connection lost during COMMIT means
     the outcome is unknown."""
     try:
-        _finish(conn, _COMMIT)
+        _finish(conn, COMMIT)
     except psycopg.Error as exc:
         if connection_broken(exc):
             raise CommitUnknown(
@@ -392,7 +318,7 @@ def _rollback(conn: Conn) -> None:
     if conn.closed:
         return
     try:
-        _finish(conn, _ROLLBACK)
+        _finish(conn, ROLLBACK)
     except psycopg.Error as exc:
         logger.info("closing a pooled connection that could not be reset: %s", exc)
         with suppress(psycopg.Error):

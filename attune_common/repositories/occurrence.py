@@ -139,11 +139,20 @@ class OccurrenceRepository(Repository[H, C, U]):
         commits on its own; inside a transaction the caller decides when to commit.
         Delete rules apply as usual (an enforcement of a deleted event keeps its data).
         """
-        if batch_size < 1:
-            raise ValidationError(f"batch_size must be at least 1, not {batch_size}")
         deleted = 0
         while True:
-            count = self._count(self.table.delete_older, (cutoff, batch_size))
+            count = self.delete_batch_older_than(cutoff, batch_size)
             deleted += count
             if count < batch_size:
                 return deleted
+
+    def delete_batch_older_than(self, cutoff: datetime, batch_size: int = 10_000) -> int:
+        """One batch of `delete_older_than`: delete at most `batch_size` of the oldest
+        rows created before `cutoff` (skipping locked ones); return how many.
+
+        For callers that act between batches (a purge that reports progress or stops
+        when asked); fewer than `batch_size` deleted means nothing older is left unlocked.
+        """
+        if batch_size < 1:
+            raise ValidationError(f"batch_size must be at least 1, not {batch_size}")
+        return self._count(self.table.delete_older, (cutoff, batch_size))
