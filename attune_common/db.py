@@ -45,6 +45,7 @@ from .pooling import (
     connection_alive,
     database_url,
     describe,
+    watch_farewell,
 )
 
 __all__ = ["DEFAULT_URL", "URL_VARIABLE", "Database", "database_url", "describe"]
@@ -118,6 +119,7 @@ class Database:
             max_lifetime=max_lifetime,
             reconnect_timeout=reconnect_timeout,
             check=None if isinstance(check, bool) else check,
+            configure=_configure,
             kwargs=self._connect_options,
             name=name,
             open=True,
@@ -271,6 +273,11 @@ class Database:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _configure(conn: Conn) -> None:
+    """What the pool does to each new connection: watch for the server's farewell."""
+    watch_farewell(conn)
 
 
 def _restore_defaults(conn: Conn) -> None:

@@ -44,6 +44,7 @@ from .pooling import (
     connection_alive,
     database_url,
     describe,
+    watch_farewell,
 )
 
 __all__ = ["DEFAULT_URL", "URL_VARIABLE", "AsyncDatabase", "database_url", "describe"]
@@ -117,6 +118,7 @@ class AsyncDatabase:
             max_lifetime=max_lifetime,
             reconnect_timeout=reconnect_timeout,
             check=None if isinstance(check, bool) else check,
+            configure=_configure,
             kwargs=self._connect_options,
             name=name,
             open=False,  # sync: open=True,
@@ -270,6 +272,11 @@ class AsyncDatabase:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+async def _configure(conn: AsyncConn) -> None:
+    """What the pool does to each new connection: watch for the server's farewell."""
+    watch_farewell(conn)
 
 
 async def _restore_defaults(conn: AsyncConn) -> None:
