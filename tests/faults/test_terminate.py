@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from attune_common import Database
+from attune_common import AsyncDatabase, Database
 from attune_common.errors import ConnectionLost
 from tests.builders import unique_name
 
@@ -104,6 +104,30 @@ def test_idle_connections_terminated_are_never_lent(
             conns = [stack.enter_context(db.connection()) for _ in range(POOL_SIZE)]
             assert [conn.execute("SELECT 1").fetchone() for conn in conns] == [(1,)] * POOL_SIZE
             assert not set(backends(admin, application)) & set(idle)
+
+
+@pytest.mark.asyncio
+async def test_idle_connections_terminated_are_never_lent_by_async_pool(
+    database_url: str, admin: Conn, application: str
+) -> None:
+    async with AsyncDatabase(
+        database_url,
+        min_size=POOL_SIZE,
+        max_size=POOL_SIZE,
+        timeout=WAIT,
+        connect_options={"application_name": application},
+    ) as db:
+        for _ in range(ROUNDS):
+            await db.pool.wait(WAIT)
+            idle = backends(admin, application)
+            assert len(idle) == POOL_SIZE
+
+            terminate(admin, idle)
+
+            for _ in range(POOL_SIZE):
+                async with db.connection() as conn:
+                    cursor = await conn.execute("SELECT 1")
+                    assert await cursor.fetchone() == (1,)
 
 
 def test_idle_connections_terminated_are_lent_without_health_check(
