@@ -1,3 +1,5 @@
+# WARNING: generated from base_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
 """What every repository does, written once.
 
 A repository wraps a psycopg connection that the caller owns: it runs statements on
@@ -5,6 +7,11 @@ it and never commits or rolls back, so several repositories can share one
 transaction. Each concrete repository names its `Table` and adds its own finders;
 `find_by_id`, `get_by_id`, `list`, `create`, `delete` (BaseRepository) and partial
 `update` (Repository) live here.
+
+The asyncio API is the source: `base.py` is generated from this file by
+`tools/async_to_sync.py` (`make generate`), as is every `<domain>.py` beside its
+`<domain>_async.py`. The statements, inputs and checks both run are in
+`attune_common.queries`; only the code that executes them is written here.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from psycopg import Connection
+from psycopg.rows import RowFactory
 
 from ..errors import NotFound, translated
 from ..statements import DEFAULT_LIMIT, Params, Statement, Table, plain
@@ -24,31 +32,41 @@ U = TypeVar("U")
 R = TypeVar("R")
 
 
+def _rows(statement: Statement[R]) -> RowFactory[R]:
+    """The statement's row factory. Ours take any cursor; psycopg types the factories
+    of async cursors apart from those of sync ones."""
+    return statement.rows
+
+
 class BaseRepository(Generic[M, C]):
     """Create, read and delete over one table. `M` is the model, `C` its create input."""
 
     table: Table[M]
 
     def __init__(self, conn: Connection[Any]) -> None:
+        if not isinstance(conn, Connection):
+            raise TypeError(
+                f"{type(self).__name__} takes a psycopg.Connection, not {type(conn).__name__}"
+            )
         self.conn = conn
 
     # -- running statements ------------------------------------------------------------
 
     def _one(self, statement: Statement[R], params: Params = ()) -> R | None:
         """The first row of a statement, or None."""
-        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+        with translated(), self.conn.cursor(row_factory=_rows(statement)) as cursor:
             cursor.execute(statement.query, plain(params))
             return cursor.fetchone()
 
     def _all(self, statement: Statement[R], params: Params = ()) -> builtins.list[R]:
         """Every row of a statement."""
-        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+        with translated(), self.conn.cursor(row_factory=_rows(statement)) as cursor:
             cursor.execute(statement.query, plain(params))
             return cursor.fetchall()
 
     def _count(self, statement: Statement[Any], params: Params = ()) -> int:
         """How many rows a statement touched."""
-        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+        with translated(), self.conn.cursor(row_factory=_rows(statement)) as cursor:
             cursor.execute(statement.query, plain(params))
             return cursor.rowcount
 

@@ -1,55 +1,23 @@
+# WARNING: generated from queue_stats_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
 """Live queue statistics of actions, one row per action (keyed by its id)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 
 from ..errors import ValidationError
 from ..models import QueueStats
-from ..statements import DEFAULT_LIMIT, Table
+from ..queries.queue_stats import (
+    ACTIVE,
+    ALL,
+    CLEAR_STALE,
+    QUEUE_STATS,
+    UPSERT_MANY,
+    UpsertQueueStatsInput,
+)
+from ..statements import DEFAULT_LIMIT
 from .base import BaseRepository
-
-
-@dataclass(frozen=True, slots=True)
-class UpsertQueueStatsInput:
-    action_id: int
-    queue_length: int = 0
-    active_count: int = 0
-    max_concurrent: int = 1
-    oldest_enqueued_at: datetime | None = None
-    total_enqueued: int = 0
-    total_completed: int = 0
-
-
-QUEUE_STATS = Table("queue_stats", QueueStats, order_by="action_id", key="action_id")
-
-# One statement for one row or many: each parameter is an array holding one column of
-# the batch (in UpsertQueueStatsInput's field order), unnest() turns them into rows.
-UPSERT_MANY = QUEUE_STATS.statement(
-    "INSERT INTO attune.queue_stats AS q"
-    " (action_id, queue_length, active_count, max_concurrent, oldest_enqueued_at,"
-    "  total_enqueued, total_completed)"
-    " SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[],"
-    "  %s::timestamptz[], %s::bigint[], %s::bigint[])"
-    " ON CONFLICT (action_id) DO UPDATE SET"
-    " queue_length = EXCLUDED.queue_length, active_count = EXCLUDED.active_count,"
-    " max_concurrent = EXCLUDED.max_concurrent,"
-    " oldest_enqueued_at = EXCLUDED.oldest_enqueued_at,"
-    " total_enqueued = EXCLUDED.total_enqueued, total_completed = EXCLUDED.total_completed,"
-    " last_updated = now()"
-    " RETURNING {columns}"
-)
-ACTIVE = QUEUE_STATS.statement(
-    "SELECT {columns} FROM attune.queue_stats WHERE queue_length > 0 OR active_count > 0"
-    " ORDER BY action_id LIMIT %s"
-)
-ALL = QUEUE_STATS.statement("SELECT {columns} FROM attune.queue_stats ORDER BY action_id")
-CLEAR_STALE = QUEUE_STATS.command(
-    "DELETE FROM attune.queue_stats"
-    " WHERE last_updated < now() - make_interval(secs => %s::double precision)"
-)
 
 
 class QueueStatsRepository(BaseRepository[QueueStats, UpsertQueueStatsInput]):
@@ -60,7 +28,8 @@ class QueueStatsRepository(BaseRepository[QueueStats, UpsertQueueStatsInput]):
 
     def upsert(self, data: UpsertQueueStatsInput) -> QueueStats:
         """Store the statistics of an action, replacing any it had."""
-        return self.batch_upsert([data])[0]
+        stored = self.batch_upsert([data])
+        return stored[0]
 
     def batch_upsert(self, inputs: Iterable[UpsertQueueStatsInput]) -> list[QueueStats]:
         """Upsert many actions' statistics in one statement (all or none are stored).

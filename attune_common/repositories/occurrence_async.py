@@ -1,0 +1,115 @@
+"""What every history repository does besides CRUD: bulk inserts, keyset pages,
+retention and claims (see `attune_common.queries.occurrence` for what they promise).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from psycopg.pq import TransactionStatus
+
+from ..errors import translated
+from ..paging import Page
+from ..queries.occurrence import (
+    OPEN_TRANSACTION,
+    H,
+    check_batch_size,
+    check_claim,
+    check_inputs,
+    copy_rows,
+    oldest_first,
+    page_of,
+    page_query,
+    stored_rows,
+)
+from ..statements import Statement
+from .base_async import AsyncRepository, C, U
+
+
+class AsyncOccurrenceRepository(AsyncRepository[H, C, U]):
+    """A repository of history: rows listed newest first, which grow without bound, so
+    they are also written in bulk, paged by keyset and purged by age."""
+
+    create_input: ClassVar[type[Any]]
+    """The create input class: what `create_many` takes."""
+
+    page_filters: ClassVar[tuple[str, ...]] = ()
+    """The columns `list_page` filters on by equality, besides the created bounds."""
+
+    async def create_many(self, inputs: Sequence[C]) -> builtins.list[H]:
+        """Store many rows in one COPY and return them, ids in input order.
+
+        All or nothing, in a savepoint of the caller's transaction (on an autocommit
+        connection, a transaction of its own); nothing is committed. A bad row fails
+        the whole batch with the errors of `create`.
+        """
+        check_inputs(inputs, self.create_input)
+        if not inputs:
+            return []
+        with translated():
+            if self.conn.autocommit:
+                async with self.conn.transaction():
+                    return await self._copy_many(inputs, *await self._allocate_ids(len(inputs)))
+            allocated = await self._allocate_ids(len(inputs))  # opens the caller's transaction
+            async with self.conn.transaction():  # a savepoint: a bad row undoes only the batch
+                return await self._copy_many(inputs, *allocated)
+
+    async def _allocate_ids(self, count: int) -> tuple[datetime, builtins.list[int]]:
+        """The transaction's now() (every row's created and updated) and `count` ids."""
+        allocated = await self._one(self.table.allocate_ids, (count,))
+        assert allocated is not None
+        return allocated[0], allocated[1]
+
+    async def _copy_many(
+        self, inputs: Sequence[C], now: datetime, ids: builtins.list[int]
+    ) -> builtins.list[H]:
+        written, given = copy_rows(self.table, inputs, ids)
+        async with self.conn.cursor() as cursor, cursor.copy(self.table.copy_in) as copy:
+            for row in written:
+                await copy.write_row(row)
+        # Built once the database accepted every row, so its checks come first.
+        return stored_rows(self.table, given, ids, now)
+
+    async def list_page(
+        self, after: str | None = None, limit: int = 100, **filters: Any
+    ) -> Page[H]:
+        """One page of rows, newest first, strictly older than the `after` cursor.
+
+        Filters: the repository's `page_filters` columns (equality) and
+        `created_after` / `created_before` (exclusive bounds).
+        """
+        conditions, params = page_query(self.table.entity, self.page_filters, after, limit, filters)
+        return page_of(await self._all(self.table.page(conditions), params), limit)
+
+    async def _claim(
+        self, claim: Statement[H], claim_of_refs: Statement[H], limit: int, refs: Any, name: str
+    ) -> builtins.list[H]:
+        """Run a claim statement (`claim` takes the limit; `claim_of_refs` an array of
+        refs, then the limit) in a savepoint and return the rows oldest first."""
+        wanted = check_claim(limit, refs, name)
+        if not self.conn.autocommit and self.conn.info.transaction_status is TransactionStatus.IDLE:
+            await self._one(OPEN_TRANSACTION)
+        with translated():
+            async with self.conn.transaction():
+                if wanted is None:
+                    return oldest_first(await self._all(claim, (limit,)))
+                return oldest_first(await self._all(claim_of_refs, (wanted, limit)))
+
+    async def delete_older_than(self, cutoff: datetime, batch_size: int = 10_000) -> int:
+        """Delete the rows created before `cutoff`, oldest first, in batches of at most
+        `batch_size`; return how many were deleted.
+
+        Each batch is one short statement that skips rows other transactions hold
+        locked. On an autocommit connection every batch commits on its own; inside a
+        transaction the caller decides when to commit.
+        """
+        check_batch_size(batch_size)
+        deleted = 0
+        while True:
+            count = await self._count(self.table.delete_older, (cutoff, batch_size))
+            deleted += count
+            if count < batch_size:
+                return deleted

@@ -1,0 +1,65 @@
+"""Live queue statistics of actions, one row per action (keyed by its id)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..errors import ValidationError
+from ..models import QueueStats
+from ..queries.queue_stats import (
+    ACTIVE,
+    ALL,
+    CLEAR_STALE,
+    QUEUE_STATS,
+    UPSERT_MANY,
+    UpsertQueueStatsInput,
+)
+from ..statements import DEFAULT_LIMIT
+from .base_async import AsyncBaseRepository
+
+
+class AsyncQueueStatsRepository(AsyncBaseRepository[QueueStats, UpsertQueueStatsInput]):
+    """Keyed by action id: `find_by_id(action_id)`, `delete(action_id)`. Lists are
+    ordered by action id."""
+
+    table = QUEUE_STATS
+
+    async def upsert(self, data: UpsertQueueStatsInput) -> QueueStats:
+        """Store the statistics of an action, replacing any it had."""
+        stored = await self.batch_upsert([data])
+        return stored[0]
+
+    async def batch_upsert(self, inputs: Iterable[UpsertQueueStatsInput]) -> list[QueueStats]:
+        """Upsert many actions' statistics in one statement (all or none are stored).
+
+        Returns one row per distinct action, in the order the actions first appear in
+        `inputs`; an action given twice gets its last input, as if upserted in turn.
+        """
+        latest = {data.action_id: data for data in inputs}
+        if not latest:
+            return []
+        rows = [self.table.values(data)[1] for data in latest.values()]
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        stored = {row.action_id: row for row in await self._all(UPSERT_MANY, columns)}
+        return [stored[action_id] for action_id in latest]
+
+    async def find_by_action(self, action_id: int) -> QueueStats | None:
+        return await self.find_by_id(action_id)
+
+    async def list_active(self, limit: int = DEFAULT_LIMIT) -> list[QueueStats]:
+        """Actions with work queued or running."""
+        return await self._all(ACTIVE, (limit,))
+
+    async def list_all(self) -> list[QueueStats]:
+        """Every action's statistics (one row per action, so bounded by the actions)."""
+        return await self._all(ALL)
+
+    async def clear_stale(self, older_than_seconds: float) -> int:
+        """Delete the statistics not updated in the last `older_than_seconds` (before the
+        transaction's now()); returns how many were deleted."""
+        if older_than_seconds < 0:
+            raise ValidationError(
+                f"older_than_seconds must not be negative, got {older_than_seconds}",
+                column="older_than_seconds",
+            )
+        return await self._count(CLEAR_STALE, (older_than_seconds,))
