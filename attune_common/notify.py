@@ -83,7 +83,8 @@ async def alisten(
     Listening has started when the await returns, so nothing committed after it is
     missed. `conn` must be an autocommit AsyncConnection used for nothing else
     meanwhile. The iteration ends after `timeout` seconds (None: never);
-    `await notices.aclose()` stops listening. A lost connection raises an `AttuneError`, as `listen` does.
+    `await notices.aclose()` stops listening. A lost connection raises an
+    `AttuneError`, as in `listen`.
     """
     if not conn.autocommit:
         raise AttuneError("alisten() needs an autocommit connection")
