@@ -83,23 +83,29 @@ async def alisten(
     Listening has started when the await returns, so nothing committed after it is
     missed. `conn` must be an autocommit AsyncConnection used for nothing else
     meanwhile. The iteration ends after `timeout` seconds (None: never);
-    `await notices.aclose()` stops listening. A lost connection raises an
-    `AttuneError`, as in `listen`.
+    `await notices.aclose()` stops listening, also before the first notice. A lost
+    connection raises an `AttuneError`, as in `listen`.
     """
     if not conn.autocommit:
         raise AttuneError("alisten() needs an autocommit connection")
     if not channels:
         raise AttuneError("alisten() needs at least one channel")
-    with translated():
-        for channel in channels:
-            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-    return _anotices(conn, channels, timeout)
+    notices = _anotices(conn, channels, timeout)
+    await anext(notices)  # runs the LISTENs: the generator now waits inside its `try`
+    return notices
+
+
+_LISTENING = ChangeNotice("", {})  # what _anotices yields first, once it listens
 
 
 async def _anotices(
     conn: psycopg.AsyncConnection[Any], channels: tuple[str, ...], timeout: float | None
 ) -> AsyncGenerator[ChangeNotice, None]:
+    with translated():
+        for channel in channels:
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
     try:
+        yield _LISTENING
         with translated():
             async for notice in conn.notifies(timeout=timeout):
                 yield ChangeNotice(notice.channel, _decode(notice.payload))
