@@ -104,3 +104,15 @@ INQUIRIES_BY_EXECUTION = INQUIRIES.statement(
     "SELECT {columns} FROM attune.inquiry WHERE execution = %s"
     " ORDER BY created DESC, id DESC LIMIT %s"
 )
+
+
+def inquiry_stamps(data: UpdateInquiryInput) -> tuple[str, ...]:
+    """The columns an inquiry update sets to now(), beyond the fields of `data`.
+
+    Responding records when: an update that sets `status` to `responded` stores
+    `responded_at = now()` (the transaction's time) unless it gives `responded_at`
+    itself, also when the inquiry had already responded. Other statuses leave
+    `responded_at` as it is.
+    """
+    responding = data.status == InquiryStatus.RESPONDED and data.responded_at is None
+    return ("responded_at",) if responding else ()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 from .. import crypto
 from ..errors import DecryptionError
@@ -41,6 +42,16 @@ class UpdateKeyInput:
     value: str | None = field(default=None, repr=False)
     encrypted: bool | None = None
     encryption_key_hash: str | Clear | None = None
+
+
+class SecretOwner(TypedDict, total=False):
+    """Who owns a secret (`create_secret`'s keyword arguments): the system unless told."""
+
+    owner_type: OwnerType
+    owner_identity: int | None
+    owner_pack: int | None
+    owner_action: int | None
+    owner_sensor: int | None
 
 
 KEYS = Table("key", Key, order_by="ref")

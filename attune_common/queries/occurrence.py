@@ -70,14 +70,21 @@ def oldest_first(rows: list[H]) -> list[H]:
     return sorted(rows, key=lambda row: (row.created, row.id))
 
 
-def check_inputs(inputs: Sequence[Any], expected: type[Any]) -> None:
-    """Refuse a bulk element that is not the repository's create input."""
+def check_inputs(inputs: Sequence[Any], expected: type[Any]) -> bool:
+    """Whether a bulk insert has rows to write, after refusing with a TypeError any
+    element that is not the repository's create input.
+
+    `create_many` is all or nothing: it runs in a savepoint of the caller's
+    transaction (on an autocommit connection, in a transaction of its own), commits
+    nothing, and a bad row fails the whole batch with the errors of `create`.
+    """
     for position, data in enumerate(inputs):
         if not isinstance(data, expected):
             raise TypeError(
                 f"create_many takes {expected.__name__} elements,"
                 f" not {type(data).__name__} (at position {position})"
             )
+    return len(inputs) > 0
 
 
 def copy_rows(
@@ -141,5 +148,13 @@ def page_of(rows: list[H], limit: int) -> Page[H]:
 
 
 def check_batch_size(batch_size: int) -> None:
+    """Refuse a retention batch size below 1.
+
+    `delete_older_than` deletes the rows created before a cutoff, oldest first, in
+    batches of at most `batch_size`. Each batch is one short statement that skips rows
+    other transactions hold locked, so live work is never blocked. On an autocommit
+    connection every batch commits on its own; inside a transaction the caller
+    decides when to commit. Delete rules apply as usual.
+    """
     if batch_size < 1:
         raise ValidationError(f"batch_size must be at least 1, not {batch_size}")

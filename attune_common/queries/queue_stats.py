@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..models import QueueStats
 from ..statements import Table
@@ -47,3 +49,15 @@ CLEAR_STALE = QUEUE_STATS.command(
     "DELETE FROM attune.queue_stats"
     " WHERE last_updated < now() - make_interval(secs => %s::double precision)"
 )
+
+
+def upsert_columns(inputs: Iterable[UpsertQueueStatsInput]) -> tuple[list[int], list[list[Any]]]:
+    """The actions a batch upsert stores, in the order they first appear in `inputs`,
+    and its parameters: one array per column (UPSERT_MANY's).
+
+    All or none are stored, one row per distinct action; an action given twice gets
+    its last input, as if upserted in turn.
+    """
+    latest = {data.action_id: data for data in inputs}
+    rows = [QUEUE_STATS.values(data)[1] for data in latest.values()]
+    return list(latest), [list(column) for column in zip(*rows, strict=True)]

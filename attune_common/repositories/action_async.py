@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from ..models import Action, Policy
-from ..queries.action import (
-    ACTIONS,
-    ACTIONS_BY_PACK,
-    ACTIONS_BY_RUNTIME,
-    ACTIONS_SEARCH,
-    POLICIES,
-    POLICIES_BY_ACTION,
-    POLICIES_BY_TAG,
-    CreateActionInput,
-    CreatePolicyInput,
-    UpdateActionInput,
-    UpdatePolicyInput,
-)
-from ..statements import DEFAULT_LIMIT, contains_pattern
+from ..models import Action
+from ..models import Policy
+from ..queries.action import ACTIONS
+from ..queries.action import ACTIONS_BY_PACK
+from ..queries.action import ACTIONS_BY_RUNTIME
+from ..queries.action import ACTIONS_SEARCH
+from ..queries.action import POLICIES
+from ..queries.action import POLICIES_BY_ACTION
+from ..queries.action import POLICIES_BY_TAG
+from ..queries.action import CreateActionInput
+from ..queries.action import CreatePolicyInput
+from ..queries.action import UpdateActionInput
+from ..queries.action import UpdatePolicyInput
+from ..statements import DEFAULT_LIMIT
+from ..statements import contains_pattern
 from .base_async import AsyncRefRepository
 
 

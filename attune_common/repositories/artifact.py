@@ -4,17 +4,18 @@
 
 from __future__ import annotations
 
-from ..models import Artifact, ArtifactRetention, ArtifactType, OwnerType
-from ..queries.artifact import (
-    ARTIFACTS,
-    ARTIFACTS_BY_OWNER,
-    ARTIFACTS_BY_REF,
-    ARTIFACTS_BY_RETENTION_POLICY,
-    ARTIFACTS_BY_SCOPE,
-    ARTIFACTS_BY_TYPE,
-    CreateArtifactInput,
-    UpdateArtifactInput,
-)
+from ..models import Artifact
+from ..models import ArtifactRetention
+from ..models import ArtifactType
+from ..models import OwnerType
+from ..queries.artifact import ARTIFACTS
+from ..queries.artifact import ARTIFACTS_BY_OWNER
+from ..queries.artifact import ARTIFACTS_BY_REF
+from ..queries.artifact import ARTIFACTS_BY_RETENTION_POLICY
+from ..queries.artifact import ARTIFACTS_BY_SCOPE
+from ..queries.artifact import ARTIFACTS_BY_TYPE
+from ..queries.artifact import CreateArtifactInput
+from ..queries.artifact import UpdateArtifactInput
 from ..statements import DEFAULT_LIMIT
 from .base import Repository
 

@@ -1,35 +1,30 @@
 # WARNING: generated from base_async.py by tools/async_to_sync.py - edit that file, then run make generate.
 # ruff: noqa: E501
-"""What every repository does, written once.
-
-A repository wraps a psycopg connection that the caller owns: it runs statements on
-it and never commits or rolls back, so several repositories can share one
-transaction. Each concrete repository names its `Table` and adds its own finders;
-`find_by_id`, `get_by_id`, `list`, `create`, `delete` (BaseRepository) and partial
-`update` (Repository) live here.
-
-The asyncio API is the source: `base.py` is generated from this file by
-`tools/async_to_sync.py` (`make generate`), as is every `<domain>.py` beside its
-`<domain>_async.py`. The statements, inputs and checks both run are in
-`attune_common.queries`; only the code that executes them is written here.
-"""
+"""What every repository does, written once (see `attune_common.repositories`)."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any
+from typing import Generic
 
 from psycopg import Connection
 from psycopg.rows import RowFactory
 
-from ..errors import NotFound, translated
-from ..statements import DEFAULT_LIMIT, Params, Statement, Table, plain
-
-M = TypeVar("M")
-C = TypeVar("C")
-U = TypeVar("U")
-R = TypeVar("R")
+from ..errors import NotFound
+from ..errors import translated
+from ..queries import C
+from ..queries import M
+from ..queries import Names
+from ..queries import R
+from ..queries import U
+from ..queries import checked_connection
+from ..statements import DEFAULT_LIMIT
+from ..statements import Params
+from ..statements import Statement
+from ..statements import Table
+from ..statements import plain
 
 
 def _rows(statement: Statement[R]) -> RowFactory[R]:
@@ -44,11 +39,7 @@ class BaseRepository(Generic[M, C]):
     table: Table[M]
 
     def __init__(self, conn: Connection[Any]) -> None:
-        if not isinstance(conn, Connection):
-            raise TypeError(
-                f"{type(self).__name__} takes a psycopg.Connection, not {type(conn).__name__}"
-            )
-        self.conn = conn
+        self.conn = checked_connection(self, conn, Connection)
 
     # -- running statements ------------------------------------------------------------
 
@@ -124,13 +115,7 @@ class Repository(BaseRepository[M, C], Generic[M, C, U]):
         update changes nothing and returns the row."""
         return self._update(id, *self.table.changes(data))
 
-    def _update(
-        self,
-        id: int,
-        columns: tuple[str, ...],
-        values: Sequence[Any],
-        stamped: tuple[str, ...] = (),
-    ) -> M:
+    def _update(self, id: int, columns: Names, values: Sequence[Any], stamped: Names = ()) -> M:
         """Set `columns` to `values` and the `stamped` columns to now()."""
         if not columns and not stamped:
             return self.get_by_id(id)

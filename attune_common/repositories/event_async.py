@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..models import Enforcement, EnforcementStatus, Event
-from ..queries.event import (
-    CLAIM_CREATED,
-    CLAIM_CREATED_OF_RULES,
-    ENFORCEMENTS,
-    ENFORCEMENTS_BY_EVENT,
-    ENFORCEMENTS_BY_RULE,
-    ENFORCEMENTS_BY_STATUS,
-    EVENTS,
-    EVENTS_BY_TRIGGER,
-    EVENTS_BY_TRIGGER_REF,
-    CreateEnforcementInput,
-    CreateEventInput,
-    UpdateEnforcementInput,
-    UpdateEventInput,
-)
+from ..models import Enforcement
+from ..models import EnforcementStatus
+from ..models import Event
+from ..queries.event import CLAIM_CREATED
+from ..queries.event import CLAIM_CREATED_OF_RULES
+from ..queries.event import ENFORCEMENTS
+from ..queries.event import ENFORCEMENTS_BY_EVENT
+from ..queries.event import ENFORCEMENTS_BY_RULE
+from ..queries.event import ENFORCEMENTS_BY_STATUS
+from ..queries.event import EVENTS
+from ..queries.event import EVENTS_BY_TRIGGER
+from ..queries.event import EVENTS_BY_TRIGGER_REF
+from ..queries.event import CreateEnforcementInput
+from ..queries.event import CreateEventInput
+from ..queries.event import UpdateEnforcementInput
+from ..queries.event import UpdateEventInput
 from ..statements import DEFAULT_LIMIT
 from .occurrence_async import AsyncOccurrenceRepository
 

@@ -5,23 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ..models import Execution, ExecutionStatus, Inquiry, InquiryStatus, Json
-from ..queries.execution import (
-    CLAIM_REQUESTED,
-    CLAIM_REQUESTED_OF_ACTIONS,
-    EXECUTIONS,
-    EXECUTIONS_BY_ACTION_REF,
-    EXECUTIONS_BY_ENFORCEMENT,
-    EXECUTIONS_BY_PARENT,
-    EXECUTIONS_BY_STATUS,
-    INQUIRIES,
-    INQUIRIES_BY_EXECUTION,
-    INQUIRIES_BY_STATUS,
-    CreateExecutionInput,
-    CreateInquiryInput,
-    UpdateExecutionInput,
-    UpdateInquiryInput,
-)
+from ..models import Execution
+from ..models import ExecutionStatus
+from ..models import Inquiry
+from ..models import InquiryStatus
+from ..models import Json
+from ..queries.execution import CLAIM_REQUESTED
+from ..queries.execution import CLAIM_REQUESTED_OF_ACTIONS
+from ..queries.execution import EXECUTIONS
+from ..queries.execution import EXECUTIONS_BY_ACTION_REF
+from ..queries.execution import EXECUTIONS_BY_ENFORCEMENT
+from ..queries.execution import EXECUTIONS_BY_PARENT
+from ..queries.execution import EXECUTIONS_BY_STATUS
+from ..queries.execution import INQUIRIES
+from ..queries.execution import INQUIRIES_BY_EXECUTION
+from ..queries.execution import INQUIRIES_BY_STATUS
+from ..queries.execution import CreateExecutionInput
+from ..queries.execution import CreateInquiryInput
+from ..queries.execution import UpdateExecutionInput
+from ..queries.execution import UpdateInquiryInput
+from ..queries.execution import inquiry_stamps
 from ..statements import DEFAULT_LIMIT
 from .occurrence_async import AsyncOccurrenceRepository
 
@@ -81,16 +84,9 @@ class AsyncInquiryRepository(
         return await self._all(INQUIRIES_BY_EXECUTION, (execution_id, limit))
 
     async def update(self, id: int, data: UpdateInquiryInput) -> Inquiry:
-        """Change the fields of `data` that are not None (CLEAR sets NULL).
-
-        Responding records when: an update that sets `status` to `responded` stores
-        `responded_at = now()` (the transaction's time) unless it gives `responded_at`
-        itself, also when the inquiry had already responded. Other statuses leave
-        `responded_at` as it is.
-        """
+        """Change the fields of `data` that are not None (see `inquiry_stamps`)."""
         columns, values = self.table.changes(data)
-        responding = data.status == InquiryStatus.RESPONDED and data.responded_at is None
-        return await self._update(id, columns, values, ("responded_at",) if responding else ())
+        return await self._update(id, columns, values, inquiry_stamps(data))
 
     async def respond(
         self, id: int, response: Json, responded_at: datetime | None = None

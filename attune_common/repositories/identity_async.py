@@ -1,30 +1,34 @@
-"""Identities and RBAC: permission sets, and the assignments that grant them.
-Passwords are stored only as Argon2id hashes (see `attune_common.queries.identity`)."""
+"""Identities (Argon2id passwords: see `queries.identity`), permission sets, grants."""
 
 from __future__ import annotations
 
 import asyncio
 
-from ..models import Identity, Json, PermissionAssignment, PermissionSet
-from ..passwords import hash_password, verify_password
-from ..queries.identity import (
-    ASSIGNMENTS_BY_IDENTITY,
-    ASSIGNMENTS_BY_PERMSET,
-    GRANTS_FOR_IDENTITY,
-    IDENTITIES,
-    PERMISSION_ASSIGNMENTS,
-    PERMISSION_SETS,
-    PERMISSION_SETS_BY_PACK,
-    CreateIdentityInput,
-    CreatePermissionAssignmentInput,
-    CreatePermissionSetInput,
-    UpdateIdentityInput,
-    UpdatePermissionSetInput,
-    check_grants,
-    check_password_hash,
-)
-from ..statements import CLEAR, DEFAULT_LIMIT
-from .base_async import AsyncBaseRepository, AsyncRefRepository, AsyncRepository
+from ..models import Identity
+from ..models import Json
+from ..models import PermissionAssignment
+from ..models import PermissionSet
+from ..passwords import hash_password
+from ..passwords import verify_password
+from ..queries.identity import ASSIGNMENTS_BY_IDENTITY
+from ..queries.identity import ASSIGNMENTS_BY_PERMSET
+from ..queries.identity import GRANTS_FOR_IDENTITY
+from ..queries.identity import IDENTITIES
+from ..queries.identity import PERMISSION_ASSIGNMENTS
+from ..queries.identity import PERMISSION_SETS
+from ..queries.identity import PERMISSION_SETS_BY_PACK
+from ..queries.identity import CreateIdentityInput
+from ..queries.identity import CreatePermissionAssignmentInput
+from ..queries.identity import CreatePermissionSetInput
+from ..queries.identity import UpdateIdentityInput
+from ..queries.identity import UpdatePermissionSetInput
+from ..queries.identity import check_grants
+from ..queries.identity import check_password_hash
+from ..statements import CLEAR
+from ..statements import DEFAULT_LIMIT
+from .base_async import AsyncBaseRepository
+from .base_async import AsyncRefRepository
+from .base_async import AsyncRepository
 
 
 class AsyncIdentityRepository(AsyncRepository[Identity, CreateIdentityInput, UpdateIdentityInput]):

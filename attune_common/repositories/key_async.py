@@ -1,19 +1,20 @@
-"""Keys: configuration values and secrets (see `attune_common.queries.key` for how
-secrets are sealed and bound to their key row)."""
+"""Keys: configuration values and secrets (see `attune_common.queries.key`)."""
 
 from __future__ import annotations
 
-from ..models import Key, OwnerType
-from ..queries.key import (
-    KEYS,
-    KEYS_BY_OWNER,
-    KEYS_BY_OWNER_TYPE,
-    CreateKeyInput,
-    UpdateKeyInput,
-    revealed,
-    sealed_input,
-    sealed_update,
-)
+from typing import Unpack
+
+from ..models import Key
+from ..models import OwnerType
+from ..queries.key import KEYS
+from ..queries.key import KEYS_BY_OWNER
+from ..queries.key import KEYS_BY_OWNER_TYPE
+from ..queries.key import CreateKeyInput
+from ..queries.key import SecretOwner
+from ..queries.key import UpdateKeyInput
+from ..queries.key import revealed
+from ..queries.key import sealed_input
+from ..queries.key import sealed_update
 from ..statements import DEFAULT_LIMIT
 from .base_async import AsyncRefRepository
 
@@ -34,27 +35,10 @@ class AsyncKeyRepository(AsyncRefRepository[Key, CreateKeyInput, UpdateKeyInput]
         return await self._all(KEYS_BY_OWNER, (owner_type, str(owner), limit))
 
     async def create_secret(
-        self,
-        name: str,
-        plaintext: str,
-        encryption_key: bytes,
-        *,
-        owner_type: OwnerType = OwnerType.SYSTEM,
-        owner_identity: int | None = None,
-        owner_pack: int | None = None,
-        owner_action: int | None = None,
-        owner_sensor: int | None = None,
+        self, name: str, plaintext: str, encryption_key: bytes, **owner: Unpack[SecretOwner]
     ) -> Key:
         """Store `plaintext` encrypted under `encryption_key` (32 bytes, see `crypto`)."""
-        data = CreateKeyInput(
-            name,
-            "",
-            owner_type,
-            owner_identity=owner_identity,
-            owner_pack=owner_pack,
-            owner_action=owner_action,
-            owner_sensor=owner_sensor,
-        )
+        data = CreateKeyInput(name, "", **owner)
         return await self.create(sealed_input(data, plaintext, encryption_key))
 
     async def update_secret(self, id: int, plaintext: str, encryption_key: bytes) -> Key:

@@ -1,19 +1,16 @@
 # WARNING: generated from notification_async.py by tools/async_to_sync.py - edit that file, then run make generate.
 # ruff: noqa: E501
-"""Notifications: what changed, for the UI. Inserting one also sends it with
-pg_notify on its channel once the transaction commits (a trigger of the schema):
-the payload is the JSON object {"id", "entity_type", "entity", "activity"}."""
+"""Notifications: what changed, for the UI (see `queries.notification`)."""
 
 from __future__ import annotations
 
-from ..models import Notification, NotificationStatus
-from ..queries.notification import (
-    NOTIFICATIONS,
-    NOTIFICATIONS_BY_CHANNEL,
-    NOTIFICATIONS_BY_STATE,
-    CreateNotificationInput,
-    UpdateNotificationInput,
-)
+from ..models import Notification
+from ..models import NotificationStatus
+from ..queries.notification import NOTIFICATIONS
+from ..queries.notification import NOTIFICATIONS_BY_CHANNEL
+from ..queries.notification import NOTIFICATIONS_BY_STATE
+from ..queries.notification import CreateNotificationInput
+from ..queries.notification import UpdateNotificationInput
 from ..statements import DEFAULT_LIMIT
 from .occurrence import OccurrenceRepository
 

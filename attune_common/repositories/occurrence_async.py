@@ -1,32 +1,31 @@
-"""What every history repository does besides CRUD: bulk inserts, keyset pages,
-retention and claims (see `attune_common.queries.occurrence` for what they promise).
-"""
+"""History repositories: bulk, pages, retention, claims (see `queries.occurrence`)."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 from psycopg.pq import TransactionStatus
 
 from ..errors import translated
 from ..paging import Page
-from ..queries.occurrence import (
-    OPEN_TRANSACTION,
-    H,
-    check_batch_size,
-    check_claim,
-    check_inputs,
-    copy_rows,
-    oldest_first,
-    page_of,
-    page_query,
-    stored_rows,
-)
+from ..queries import C
+from ..queries import U
+from ..queries.occurrence import OPEN_TRANSACTION
+from ..queries.occurrence import H
+from ..queries.occurrence import check_batch_size
+from ..queries.occurrence import check_claim
+from ..queries.occurrence import check_inputs
+from ..queries.occurrence import copy_rows
+from ..queries.occurrence import oldest_first
+from ..queries.occurrence import page_of
+from ..queries.occurrence import page_query
+from ..queries.occurrence import stored_rows
 from ..statements import Statement
-from .base_async import AsyncRepository, C, U
+from .base_async import AsyncRepository
 
 
 class AsyncOccurrenceRepository(AsyncRepository[H, C, U]):
@@ -40,14 +39,8 @@ class AsyncOccurrenceRepository(AsyncRepository[H, C, U]):
     """The columns `list_page` filters on by equality, besides the created bounds."""
 
     async def create_many(self, inputs: Sequence[C]) -> builtins.list[H]:
-        """Store many rows in one COPY and return them, ids in input order.
-
-        All or nothing, in a savepoint of the caller's transaction (on an autocommit
-        connection, a transaction of its own); nothing is committed. A bad row fails
-        the whole batch with the errors of `create`.
-        """
-        check_inputs(inputs, self.create_input)
-        if not inputs:
+        """Store many rows in one COPY, atomically; return them in input order."""
+        if not check_inputs(inputs, self.create_input):
             return []
         with translated():
             if self.conn.autocommit:
@@ -99,13 +92,7 @@ class AsyncOccurrenceRepository(AsyncRepository[H, C, U]):
                 return oldest_first(await self._all(claim_of_refs, (wanted, limit)))
 
     async def delete_older_than(self, cutoff: datetime, batch_size: int = 10_000) -> int:
-        """Delete the rows created before `cutoff`, oldest first, in batches of at most
-        `batch_size`; return how many were deleted.
-
-        Each batch is one short statement that skips rows other transactions hold
-        locked. On an autocommit connection every batch commits on its own; inside a
-        transaction the caller decides when to commit.
-        """
+        """Delete the rows created before `cutoff` in batches; return how many."""
         check_batch_size(batch_size)
         deleted = 0
         while True:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from ..models import Pack
-from ..queries.pack import (
-    PACKS,
-    PACKS_BY_TAG,
-    PACKS_SEARCH,
-    PACKS_STANDARD,
-    CreatePackInput,
-    UpdatePackInput,
-)
-from ..statements import DEFAULT_LIMIT, contains_pattern
+from ..queries.pack import PACKS
+from ..queries.pack import PACKS_BY_TAG
+from ..queries.pack import PACKS_SEARCH
+from ..queries.pack import PACKS_STANDARD
+from ..queries.pack import CreatePackInput
+from ..queries.pack import UpdatePackInput
+from ..statements import DEFAULT_LIMIT
+from ..statements import contains_pattern
 from .base_async import AsyncRefRepository
 
 

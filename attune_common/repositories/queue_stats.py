@@ -8,14 +8,13 @@ from collections.abc import Iterable
 
 from ..errors import ValidationError
 from ..models import QueueStats
-from ..queries.queue_stats import (
-    ACTIVE,
-    ALL,
-    CLEAR_STALE,
-    QUEUE_STATS,
-    UPSERT_MANY,
-    UpsertQueueStatsInput,
-)
+from ..queries.queue_stats import ACTIVE
+from ..queries.queue_stats import ALL
+from ..queries.queue_stats import CLEAR_STALE
+from ..queries.queue_stats import QUEUE_STATS
+from ..queries.queue_stats import UPSERT_MANY
+from ..queries.queue_stats import UpsertQueueStatsInput
+from ..queries.queue_stats import upsert_columns
 from ..statements import DEFAULT_LIMIT
 from .base import BaseRepository
 
@@ -32,18 +31,12 @@ class QueueStatsRepository(BaseRepository[QueueStats, UpsertQueueStatsInput]):
         return stored[0]
 
     def batch_upsert(self, inputs: Iterable[UpsertQueueStatsInput]) -> list[QueueStats]:
-        """Upsert many actions' statistics in one statement (all or none are stored).
-
-        Returns one row per distinct action, in the order the actions first appear in
-        `inputs`; an action given twice gets its last input, as if upserted in turn.
-        """
-        latest = {data.action_id: data for data in inputs}
-        if not latest:
+        """Upsert many actions' statistics in one statement (see `upsert_columns`)."""
+        action_ids, columns = upsert_columns(inputs)
+        if not action_ids:
             return []
-        rows = [self.table.values(data)[1] for data in latest.values()]
-        columns = [list(column) for column in zip(*rows, strict=True)]
         stored = {row.action_id: row for row in self._all(UPSERT_MANY, columns)}
-        return [stored[action_id] for action_id in latest]
+        return [stored[action_id] for action_id in action_ids]
 
     def find_by_action(self, action_id: int) -> QueueStats | None:
         return self.find_by_id(action_id)

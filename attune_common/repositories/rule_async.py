@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from ..models import Rule
-from ..queries.rule import (
-    RULES,
-    RULES_BY_ACTION,
-    RULES_BY_PACK,
-    RULES_BY_TRIGGER,
-    RULES_ENABLED,
-    CreateRuleInput,
-    UpdateRuleInput,
-)
+from ..queries.rule import RULES
+from ..queries.rule import RULES_BY_ACTION
+from ..queries.rule import RULES_BY_PACK
+from ..queries.rule import RULES_BY_TRIGGER
+from ..queries.rule import RULES_ENABLED
+from ..queries.rule import CreateRuleInput
+from ..queries.rule import UpdateRuleInput
 from ..statements import DEFAULT_LIMIT
 from .base_async import AsyncRefRepository
 

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from ..models import Runtime, Worker, WorkerStatus, WorkerType
-from ..queries.runtime import (
-    RUNTIMES,
-    RUNTIMES_BY_PACK,
-    WORKER_HEARTBEAT,
-    WORKERS,
-    WORKERS_BY_STATUS,
-    WORKERS_BY_TYPE,
-    CreateRuntimeInput,
-    CreateWorkerInput,
-    UpdateRuntimeInput,
-    UpdateWorkerInput,
-)
+from ..models import Runtime
+from ..models import Worker
+from ..models import WorkerStatus
+from ..models import WorkerType
+from ..queries.runtime import RUNTIMES
+from ..queries.runtime import RUNTIMES_BY_PACK
+from ..queries.runtime import WORKER_HEARTBEAT
+from ..queries.runtime import WORKERS
+from ..queries.runtime import WORKERS_BY_STATUS
+from ..queries.runtime import WORKERS_BY_TYPE
+from ..queries.runtime import CreateRuntimeInput
+from ..queries.runtime import CreateWorkerInput
+from ..queries.runtime import UpdateRuntimeInput
+from ..queries.runtime import UpdateWorkerInput
 from ..statements import DEFAULT_LIMIT
-from .base_async import AsyncRefRepository, AsyncRepository
+from .base_async import AsyncRefRepository
+from .base_async import AsyncRepository
 
 
 class AsyncRuntimeRepository(AsyncRefRepository[Runtime, CreateRuntimeInput, UpdateRuntimeInput]):

@@ -4,20 +4,19 @@
 
 from __future__ import annotations
 
-from ..models import Sensor, Trigger
-from ..queries.trigger import (
-    SENSORS,
-    SENSORS_BY_PACK,
-    SENSORS_BY_TRIGGER,
-    SENSORS_ENABLED,
-    TRIGGERS,
-    TRIGGERS_BY_PACK,
-    TRIGGERS_ENABLED,
-    CreateSensorInput,
-    CreateTriggerInput,
-    UpdateSensorInput,
-    UpdateTriggerInput,
-)
+from ..models import Sensor
+from ..models import Trigger
+from ..queries.trigger import SENSORS
+from ..queries.trigger import SENSORS_BY_PACK
+from ..queries.trigger import SENSORS_BY_TRIGGER
+from ..queries.trigger import SENSORS_ENABLED
+from ..queries.trigger import TRIGGERS
+from ..queries.trigger import TRIGGERS_BY_PACK
+from ..queries.trigger import TRIGGERS_ENABLED
+from ..queries.trigger import CreateSensorInput
+from ..queries.trigger import CreateTriggerInput
+from ..queries.trigger import UpdateSensorInput
+from ..queries.trigger import UpdateTriggerInput
 from ..statements import DEFAULT_LIMIT
 from .base import RefRepository
 

@@ -101,8 +101,12 @@ async def test_secrets_and_passwords(aconn: AConn) -> None:
     assert await keys.reveal(secret, KEY) == "s3cret"
     with pytest.raises(DecryptionError):
         await keys.reveal(secret, bytes(32))
-    assert await identities.authenticate(identity.login, "correct horse") is not None
+    assert await identities.authenticate(
+        identity.login, "correct horse"
+    ) == await identities.get_by_id(identity.id)
     assert await identities.authenticate(identity.login, "wrong") is None
+    with pytest.raises(NotFound):
+        await identities.set_password(2**63 - 1, "pw")
 
 
 async def test_get_by_id_missing_raises_not_found(aconn: AConn) -> None:

@@ -24,7 +24,6 @@ from attune_common.repositories import (
     PermissionAssignmentRepository,
     UpdateIdentityInput,
 )
-from tests.apis import open_repository
 from tests.builders import (
     Conn,
     IdentityFixture,
@@ -36,8 +35,6 @@ from tests.helpers import MISSING_ID, refused
 
 PASSWORD = "correct horse battery staple"
 
-pytestmark = pytest.mark.usefixtures("api")  # for the sync and the asyncio API
-
 
 @cache
 def some_hash() -> str:
@@ -45,7 +42,7 @@ def some_hash() -> str:
 
 
 def identities(conn: Conn) -> IdentityRepository:
-    return open_repository(IdentityRepository, conn)
+    return IdentityRepository(conn)
 
 
 def stored_password_hash(conn: Conn, identity_id: int) -> str | None:
@@ -195,7 +192,7 @@ def test_update_plaintext_password_hash_raises_validation_error_and_keeps_row(
 def test_delete_cascades_to_permission_assignments(conn: Conn) -> None:
     identity = IdentityFixture.unique().create(conn)
     assignment = PermissionAssignmentFixture.unique(identity).create(conn)
-    assignments = open_repository(PermissionAssignmentRepository, conn)
+    assignments = PermissionAssignmentRepository(conn)
 
     identities(conn).delete(identity.id)
 
@@ -209,8 +206,8 @@ def test_delete_cascades_to_identity_owned_keys(conn: Conn) -> None:
 
     identities(conn).delete(identity.id)
 
-    assert open_repository(KeyRepository, conn).find_by_id(owned.id) is None
-    assert open_repository(KeyRepository, conn).find_by_id(kept.id) == kept
+    assert KeyRepository(conn).find_by_id(owned.id) is None
+    assert KeyRepository(conn).find_by_id(kept.id) == kept
 
 
 # -- passwords -------------------------------------------------------------------------
