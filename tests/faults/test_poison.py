@@ -232,11 +232,6 @@ def test_claim_meeting_poison_row_raises_and_claims_nothing(
         assert statuses(url, [poison, *healthy]) == ["created"] * 6
 
 
-@pytest.mark.xfail(
-    reason="needs the savepoint around claims (branch async-twin): without it the claim's "
-    "UPDATE stays in the transaction when reading its rows fails",
-    strict=True,
-)
 def test_claim_meeting_poison_row_claims_nothing_even_when_caller_swallows_error(
     legacy: tuple[str, int, list[int]],
 ) -> None:
