@@ -254,6 +254,8 @@ def test_rollback_undoes_the_newest_migration_then_all(isolated_database_url: st
     status = attune_db("status", *url).stdout
     assert table_row(status, "migrations", "0", "applied,", str(len(MIGRATIONS)), "pending")
     assert table_row(status, "event", "no", "table")
+    no_schema = attune_db("purge", "--older-than", "30d", *url)
+    assert "purging inquiry failed" in assert_failed_in_one_line(no_schema)
 
 
 @pytest.mark.parametrize(

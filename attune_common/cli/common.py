@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeAlias
 
 import psycopg
+from psycopg import sql
 
-from ..errors import AttuneError
+from ..errors import AttuneError, translated
 from ..pooling import database_url, describe
 
 log = logging.getLogger("attune_common.cli")
@@ -72,6 +73,25 @@ def connect(url: str | None) -> psycopg.Connection[Any]:
         return psycopg.connect(resolved, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.Error as exc:
         raise AttuneError(f"cannot connect to {describe(resolved)}: {one_line(str(exc))}") from exc
+
+
+def fetch_optional(
+    conn: psycopg.Connection[Any], query: str | sql.Composed, params: Sequence[Any] = ()
+) -> tuple[Any, ...] | None:
+    """The first row a query returns, if any; a failure is an AttuneError."""
+    with translated():
+        row: tuple[Any, ...] | None = conn.execute(query, params).fetchone()
+    return row
+
+
+def fetch_one(
+    conn: psycopg.Connection[Any], query: str | sql.Composed, params: Sequence[Any] = ()
+) -> tuple[Any, ...]:
+    """The row a query that always returns one row returns."""
+    row = fetch_optional(conn, query, params)
+    if row is None:
+        raise AttuneError(f"no row from: {query!r}")
+    return row
 
 
 def fail(message: str) -> int:

@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 from tqdm import tqdm
 
+from ..errors import AttuneError
 from ..repositories import (
     EnforcementRepository,
     EventRepository,
@@ -23,7 +24,7 @@ from ..repositories import (
     NotificationRepository,
 )
 from ..repositories.occurrence import OccurrenceRepository
-from .common import Commands, add_command, connect, log, positive_int, table
+from .common import Commands, add_command, connect, fail, fetch_one, log, positive_int, table
 from .durations import duration_argument
 
 REPOSITORIES: dict[str, type[OccurrenceRepository[Any, Any, Any]]] = {
@@ -93,6 +94,7 @@ class Purged:
     deleted: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
+    failure: str | None = None  # why it stopped early, when it failed
 
     @property
     def total(self) -> int:
@@ -102,12 +104,14 @@ class Purged:
 def run(args: argparse.Namespace) -> int:
     names = [name for name in REPOSITORIES if args.table is None or name in args.table]
     with connect(args.database_url) as conn:
-        cutoff = _one(conn, CUTOFF, (args.older_than,))
+        (cutoff,) = fetch_one(conn, CUTOFF, (args.older_than,))
         if args.dry_run:
             print(_dry_run(conn, names, cutoff))
             return 0
         purged = _purge(conn, names, cutoff, args.batch_size)
     print(_summary(purged))
+    if purged.failure is not None:
+        return fail(purged.failure)
     if purged.interrupted:
         log.warning(
             "interrupted: stopped after a batch; deleted %s row(s), older rows remain",
@@ -117,16 +121,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _one(conn: psycopg.Connection[Any], query: str | sql.Composed, params: tuple[Any, ...]) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
-
-
 def _count_older(conn: psycopg.Connection[Any], name: str, cutoff: datetime) -> int:
     query = sql.SQL(COUNT_OLDER).format(sql.Identifier("attune", name))
-    count: int = _one(conn, query, (cutoff,))
-    return count
+    (count,) = fetch_one(conn, query, (cutoff,))
+    return int(count)
 
 
 def _dry_run(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime) -> str:
@@ -141,33 +139,42 @@ def _dry_run(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime) 
 
 
 def _purge(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime, batch: int) -> Purged:
+    """Purge table after table, batch after batch, until done, asked to stop, or failed
+    (what the committed batches deleted stays deleted, and is reported)."""
     purged = Purged(cutoff)
-    on_terminal = sys.stderr.isatty()
     with StopAfterBatch() as stop:
         for name in names:
             if stop.requested:
                 break
-            repository = REPOSITORIES[name](conn)
-            expected = _count_older(conn, name, cutoff) if on_terminal else None
             started = time.monotonic()
             purged.deleted[name] = 0
-            with tqdm(
-                total=expected,
-                desc=name,
-                unit=" rows",
-                file=sys.stderr,
-                disable=not on_terminal,
-            ) as progress:
-                while not stop.requested:
-                    count = repository.delete_batch_older_than(cutoff, batch)
-                    log.debug("%s: deleted a batch of %d row(s)", name, count)
-                    purged.deleted[name] += count
-                    progress.update(count)
-                    if count < batch:
-                        break
-            purged.seconds[name] = time.monotonic() - started
+            try:
+                _purge_table(conn, name, batch, purged, stop)
+            except AttuneError as exc:
+                purged.failure = f"purging {name} failed: {exc}"
+                break
+            finally:
+                purged.seconds[name] = time.monotonic() - started
         purged.interrupted = stop.requested
     return purged
+
+
+def _purge_table(
+    conn: psycopg.Connection[Any], name: str, batch: int, purged: Purged, stop: StopAfterBatch
+) -> None:
+    repository = REPOSITORIES[name](conn)
+    on_terminal = sys.stderr.isatty()
+    expected = _count_older(conn, name, purged.cutoff) if on_terminal else None
+    with tqdm(
+        total=expected, desc=name, unit=" rows", file=sys.stderr, disable=not on_terminal
+    ) as progress:
+        while not stop.requested:
+            count = repository.delete_batch_older_than(purged.cutoff, batch)
+            log.debug("%s: deleted a batch of %d row(s)", name, count)
+            purged.deleted[name] += count
+            progress.update(count)
+            if count < batch:
+                return
 
 
 def _summary(purged: Purged) -> str:

@@ -12,7 +12,7 @@ from psycopg import sql
 
 from ..migrations import MigrationStatus, migration_status
 from ..pooling import database_url, describe
-from .common import Commands, add_command, connect, table
+from .common import Commands, add_command, connect, fetch_one, fetch_optional, table
 
 HISTORY = ("event", "enforcement", "execution", "inquiry", "notification", "artifact")
 """The tables that grow without bound (SPEC §1)."""
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
 def collect(url: str | None, *, exact: bool = False) -> Status:
     """Read the status of a database (read only)."""
     with connect(url) as conn:
-        server, now = _row(conn, SERVER)
+        server, now = fetch_one(conn, SERVER)
         history = [_table_rows(conn, name, exact) for name in HISTORY]
         waiting = [
             (status, _waiting(conn, name, query)) for (name, status), query in WAITING.items()
@@ -104,14 +104,8 @@ def collect(url: str | None, *, exact: bool = False) -> Status:
     )
 
 
-def _row(conn: psycopg.Connection[Any], query: str | sql.Composable, *params: Any) -> Any:
-    row = conn.execute(query, params or None).fetchone()  # type: ignore[arg-type]
-    assert row is not None
-    return row
-
-
 def _table_rows(conn: psycopg.Connection[Any], name: str, exact: bool) -> TableRows:
-    found = conn.execute(TABLE_SIZE, (f"attune.{name}",)).fetchone()
+    found = fetch_optional(conn, TABLE_SIZE, (f"attune.{name}",))
     if found is None:
         return TableRows(name, None)
     size, estimate = found
@@ -119,14 +113,14 @@ def _table_rows(conn: psycopg.Connection[Any], name: str, exact: bool) -> TableR
     query = sql.SQL(OLDEST if estimated else COUNT_AND_OLDEST).format(
         sql.Identifier("attune", name)
     )
-    rows, oldest = _row(conn, query)
+    rows, oldest = fetch_one(conn, query)
     return TableRows(name, estimate if estimated else rows, estimated, size, oldest)
 
 
 def _waiting(conn: psycopg.Connection[Any], name: str, query: str) -> TableRows:
-    if conn.execute(TABLE_SIZE, (f"attune.{name}",)).fetchone() is None:
+    if fetch_optional(conn, TABLE_SIZE, (f"attune.{name}",)) is None:
         return TableRows(name, None)
-    rows, oldest = _row(conn, query)
+    rows, oldest = fetch_one(conn, query)
     return TableRows(name, rows, oldest=oldest)
 
 
