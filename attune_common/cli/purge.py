@@ -40,13 +40,14 @@ before it, so no row is first updated (its link set to NULL) and then deleted.""
 DEFAULT_BATCH = 10_000
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 
-DESCRIPTION = f"""\
+DESCRIPTION = """\
 Delete the history rows created before now (the server's clock) minus --older-than,
-oldest first, from {", ".join(REPOSITORIES)} (or the --table ones), in that order.
-Each batch is one short statement that commits on its own and skips rows other
-transactions hold locked, so services keep running. Deleting an execution also
-deletes its inquiries (ON DELETE CASCADE); other links to purged rows become NULL,
-and the rows pointing at them keep their *_ref copies. Artifacts are never purged.
+oldest first, from inquiry, execution, enforcement, event and notification, in that
+order (or from the --table ones). Each batch is one short statement that commits on
+its own and skips rows other transactions hold locked, so services keep running.
+Deleting an execution also deletes its inquiries (ON DELETE CASCADE); other links to
+purged rows become NULL, and the rows pointing at them keep their *_ref copies.
+Artifacts are never purged.
 
 On a terminal it shows progress and rows/s; piped, only the summary. Ctrl-C stops
 after the current batch and says how far it got (a second Ctrl-C stops at once,
@@ -72,7 +73,9 @@ def register(commands: Commands) -> None:
         "--table",
         action="append",
         choices=list(REPOSITORIES),
-        help="purge only this table (repeat for several); default: all of them",
+        metavar="TABLE",
+        help="purge only this table (repeat for several): "
+        f"{', '.join(REPOSITORIES)}; default: all of them",
     )
     parser.add_argument(
         "--batch-size",

@@ -24,8 +24,9 @@ since counting a table of tens of millions of rows takes a while (`--exact` does
 DESCRIPTION = f"""\
 Show what an operator needs at a glance: the database and server version, which
 migrations are applied and pending, the rows, on-disk size (with indexes and TOAST)
-and oldest row of each history table ({", ".join(HISTORY)}), and the work waiting
-to be claimed: enforcements `created` and executions `requested`, with the oldest.
+and oldest row of each history table (event, enforcement, execution, inquiry,
+notification, artifact), and the work waiting to be claimed: enforcements `created`
+and executions `requested`, with the oldest of each.
 
 Tables past about {EXACT_UP_TO:,} rows show the planner's estimate (~) rather than a
 count that would scan them; --exact counts them all. Times are UTC.
