@@ -7,6 +7,7 @@ isolated database of the test's own (`isolated_database_url`), never the shared 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pty
 import re
@@ -131,6 +132,16 @@ def test_status_shows_migrations_counts_and_waiting_work(isolated_database_url: 
     assert re.search(r"^event .* \(40 d ago\)$", out, re.MULTILINE), out
     assert table_row(out, "enforcement", "created", "2")
     assert table_row(out, "execution", "requested", "1")
+
+    as_json = attune_db("status", "--json", "--database-url", isolated_database_url)
+    assert as_json.returncode == 0, as_json.stderr
+    status = json.loads(as_json.stdout)
+    assert status["migrations"]["pending"] == []
+    assert status["history"]["event"]["rows"] == 3
+    assert status["history"]["event"]["size_bytes"] > 0
+    waiting = status["waiting"]["enforcement"]
+    assert (waiting["status"], waiting["rows"], waiting["estimated"]) == ("created", 2, False)
+    assert datetime.fromisoformat(status["waiting"]["execution"]["oldest"]) > LONG_AGO
 
 
 def test_purge_dry_run_counts_and_deletes_nothing(isolated_database_url: str) -> None:

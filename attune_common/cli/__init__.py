@@ -8,6 +8,7 @@ function that runs it; a new command is one more module and one more entry in
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -47,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         log.warning("interrupted")
         return purge.INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`attune-db status | head`): no more output
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return code
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +36,8 @@ count that would scan them; --exact counts them all. Times are UTC.
 SERVER = "SELECT current_setting('server_version'), now()"
 
 TABLE_SIZE = """
-SELECT pg_size_pretty(pg_total_relation_size(c.oid)), c.reltuples::bigint
+SELECT pg_total_relation_size(c.oid), pg_size_pretty(pg_total_relation_size(c.oid)),
+       c.reltuples::bigint
 FROM pg_class c WHERE c.oid = to_regclass(%s)
 """
 
@@ -59,7 +61,8 @@ class TableRows:
     name: str
     rows: int | None  # None: the table does not exist (migrations pending)
     estimated: bool = False
-    size: str = ""
+    size: str = ""  # as PostgreSQL writes it: 48 MB
+    size_bytes: int | None = None
     oldest: datetime | None = None
 
 
@@ -80,10 +83,14 @@ def register(commands: Commands) -> None:
     parser.add_argument(
         "--exact", action="store_true", help="count every table exactly, however large"
     )
+    parser.add_argument(
+        "--json", action="store_true", help="print it as one JSON object (for monitoring)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print(render(collect(args.database_url, exact=args.exact)))
+    status = collect(args.database_url, exact=args.exact)
+    print(json.dumps(as_json(status), indent=2) if args.json else render(status))
     return 0
 
 
@@ -109,13 +116,13 @@ def _table_rows(conn: psycopg.Connection[Any], name: str, exact: bool) -> TableR
     found = fetch_optional(conn, TABLE_SIZE, (f"attune.{name}",))
     if found is None:
         return TableRows(name, None)
-    size, estimate = found
+    size_bytes, size, estimate = found
     estimated = not exact and estimate > EXACT_UP_TO
     query = sql.SQL(OLDEST if estimated else COUNT_AND_OLDEST).format(
         sql.Identifier("attune", name)
     )
     rows, oldest = fetch_one(conn, query)
-    return TableRows(name, estimate if estimated else rows, estimated, size, oldest)
+    return TableRows(name, estimate if estimated else rows, estimated, size, size_bytes, oldest)
 
 
 def _waiting(conn: psycopg.Connection[Any], name: str, query: str) -> TableRows:
@@ -123,6 +130,24 @@ def _waiting(conn: psycopg.Connection[Any], name: str, query: str) -> TableRows:
         return TableRows(name, None)
     rows, oldest = fetch_one(conn, query)
     return TableRows(name, rows, oldest=oldest)
+
+
+def as_json(status: Status) -> dict[str, Any]:
+    """The status as JSON values: times in ISO 8601, sizes in bytes, a table that does
+    not exist as rows null."""
+
+    def rows(table: TableRows) -> dict[str, Any]:
+        oldest = table.oldest.isoformat() if table.oldest else None
+        return {"rows": table.rows, "estimated": table.estimated, "oldest": oldest}
+
+    return {
+        "database": status.database,
+        "server": status.server,
+        "now": status.now.isoformat(),
+        "migrations": {"applied": status.migrations.applied, "pending": status.migrations.pending},
+        "history": {t.name: {**rows(t), "size_bytes": t.size_bytes} for t in status.history},
+        "waiting": {t.name: {"status": waited, **rows(t)} for waited, t in status.waiting},
+    }
 
 
 def render(status: Status) -> str:
