@@ -276,7 +276,9 @@ def test_rollback_undoes_the_newest_migration_then_all(isolated_database_url: st
 )
 def test_unreachable_server_fails_in_one_line(args: list[str]) -> None:
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/attune"
-    result = attune_db(*args, "--database-url", url)
+    before_the_command = args[0] == "status"  # the options go on either side of its name
+    where = ["--database-url", url, *args] if before_the_command else [*args, "--database-url", url]
+    result = attune_db(*where)
     message = assert_failed_in_one_line(result)
     assert "Connection refused" in message
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..errors import AttuneError
 from . import dev_server, migrate, purge, rollback, status
-from .common import Parser, fail, log
+from .common import Parser, common_options, fail, log
 
 COMMANDS = (migrate, status, rollback, purge, dev_server)
 
@@ -27,7 +27,9 @@ on stderr says why), 2 bad usage, 130 interrupted.
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="attune-db", description=DESCRIPTION)
+    parser = Parser(
+        prog="attune-db", description=DESCRIPTION, parents=[common_options(defaults=True)]
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for command in COMMANDS:
         command.register(commands)

@@ -32,17 +32,24 @@ class Parser(argparse.ArgumentParser):
 Commands: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
-def _options() -> Parser:
-    """The options every command takes (argparse copies them into each command)."""
+def common_options(*, defaults: bool) -> Parser:
+    """The options every command takes, before or after its name (argparse copies them
+    into each parser). The top-level copy holds the defaults; a command's copy sets a
+    value only when given there, so it never undoes one given before the command."""
     options = Parser(add_help=False)
     options.add_argument(
         "--database-url",
         metavar="URL",
+        default=None if defaults else argparse.SUPPRESS,
         help="the database (a libpq URL); default: $ATTUNE_DATABASE_URL, "
         "else postgresql://postgres@127.0.0.1:5432/attune",
     )
     options.add_argument(
-        "-v", "--verbose", action="store_true", help="log what is being done on stderr"
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="log what is being done on stderr",
     )
     return options
 
@@ -54,7 +61,7 @@ def add_command(commands: Commands, name: str, summary: str, description: str, r
         name,
         help=summary,
         description=description,
-        parents=[_options()],
+        parents=[common_options(defaults=False)],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(run=run)
