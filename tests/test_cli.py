@@ -83,6 +83,24 @@ def old_events(conn: psycopg.Connection[Any], count: int) -> list[int]:
     return ids
 
 
+def answer_on_a_terminal(answer: bytes, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `attune-db ARGS` with a terminal as its input, on which `answer` is typed."""
+    terminal, child = pty.openpty()
+    try:
+        os.write(terminal, answer)
+        return subprocess.run(
+            [sys.executable, "-m", "attune_common", *args],
+            stdin=child,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(child)
+        os.close(terminal)
+
+
 def free_port() -> int:
     """A loopback port where nothing listens (bound, read, released)."""
     with socket.socket() as probe:
@@ -249,6 +267,9 @@ def test_rollback_undoes_the_newest_migration_then_all(isolated_database_url: st
     url = ("--database-url", isolated_database_url)
     unconfirmed = attune_db("rollback", *url)  # no terminal to ask on, no --yes
     assert "--yes" in assert_failed_in_one_line(unconfirmed)
+    declined = answer_on_a_terminal(b"n\n", "rollback", *url)
+    assert "proceed? [y/N]" in declined.stdout
+    assert "cancelled" in assert_failed_in_one_line(declined)
     assert table_row(attune_db("status", *url).stdout, NEWEST, "applied")
 
     newest = attune_db("rollback", "--yes", *url)
