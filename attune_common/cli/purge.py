@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import time
@@ -14,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from ..errors import AttuneError
 from ..repositories import (
@@ -145,7 +147,9 @@ def _purge(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime, ba
     """Purge table after table, batch after batch, until done, asked to stop, or failed
     (what the committed batches deleted stays deleted, and is reported)."""
     purged = Purged(cutoff)
-    with StopAfterBatch() as stop:
+    # Log lines go above the progress bar rather than through it.
+    library = logging.getLogger("attune_common")
+    with StopAfterBatch() as stop, logging_redirect_tqdm(loggers=[library]):
         for name in names:
             if stop.requested:
                 break
