@@ -160,6 +160,9 @@ def _purge(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime, ba
             except AttuneError as exc:
                 purged.failure = f"purging {name} failed: {exc}"
                 break
+            except KeyboardInterrupt:  # the second Ctrl-C: the batch under way rolled back
+                stop.requested = True
+                break
             finally:
                 purged.seconds[name] = time.monotonic() - started
         purged.interrupted = stop.requested
