@@ -54,8 +54,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     database = config.stash.get(_DATABASE, None)
-    where = "a private server" if database and database.server else "ATTUNE_DATABASE_URL's server"
-    return f"attune test database: {database.name if database else '?'} on {where}"
+    return f"attune test database: {database.describe() if database else '?'}"
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ patterns, then `ruff` sorts its imports and formats it, so the output is determi
 
     async def / async with / async for   ->  def / with / for
     await <expr>                          ->  <expr>
+    code  # sync: other code              ->  other code   (where the two must differ)
     await asyncio.to_thread(f, args)      ->  f(args)      (and `import asyncio` goes)
     cast("AsyncType[R]", x)               ->  x
     AsyncName                             ->  Name         (AsyncConnection, AsyncEventRepository)
@@ -27,7 +28,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT / "attune_common" / "repositories"
+PACKAGE = ROOT / "attune_common"
 
 HEADER = (
     "# WARNING: generated from {source} by tools/async_to_sync.py"
@@ -36,8 +37,14 @@ HEADER = (
 )
 
 REWRITES: list[tuple[re.Pattern[str], str]] = [
+    # `code  # sync: other code` - the sync twin has `other code` on that line instead.
+    (re.compile(r"^(\s*)\S.*?\s*# sync: (.*)$", re.MULTILINE), r"\1\2"),
     (re.compile(r"^import asyncio\n", re.MULTILINE), ""),
     (re.compile(r"\bawait asyncio\.to_thread\(\s*([\w.]+),\s*"), r"\1("),
+    (re.compile(r"\bawait asyncio\.sleep\("), "time.sleep("),
+    (re.compile(r"\basynccontextmanager\b"), "contextmanager"),
+    (re.compile(r"\bAwaitable\[(\w+)\]"), r"\1"),
+    (re.compile(r"\b__a(enter|exit)__\b"), r"__\1__"),
     (re.compile(r"\basync (def|with|for)\b"), r"\1"),
     (re.compile(r"\bawait "), ""),
     (re.compile(r"\bcast\(\"Async\w+\[\w+\]\", ([\w.]+)\)"), r"\1"),
@@ -83,7 +90,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only report stale files")
     options = parser.parse_args()
     stale = []
-    for source in sorted(SOURCES.glob("*_async.py")):
+    for source in sorted(PACKAGE.rglob("*_async.py")):
         target, text = target_of(source), generate(source)
         if target.exists() and target.read_text() == text:
             continue

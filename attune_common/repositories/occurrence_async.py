@@ -93,10 +93,15 @@ class AsyncOccurrenceRepository(AsyncRepository[H, C, U]):
 
     async def delete_older_than(self, cutoff: datetime, batch_size: int = 10_000) -> int:
         """Delete the rows created before `cutoff` in batches; return how many."""
-        check_batch_size(batch_size)
         deleted = 0
         while True:
-            count = await self._count(self.table.delete_older, (cutoff, batch_size))
+            count = await self.delete_batch_older_than(cutoff, batch_size)
             deleted += count
             if count < batch_size:
                 return deleted
+
+    async def delete_batch_older_than(self, cutoff: datetime, batch_size: int = 10_000) -> int:
+        """One batch of `delete_older_than` (for a purge that reports progress between
+        batches); fewer than `batch_size` deleted means nothing older is left unlocked."""
+        check_batch_size(batch_size)
+        return await self._count(self.table.delete_older, (cutoff, batch_size))

@@ -95,6 +95,15 @@ def test_delete_older_than_works_in_batches(database_url: str) -> None:
     assert len(deletes) == 4  # 3 + 3 + 3 + 1
 
 
+def test_delete_batch_older_than_deletes_one_batch_oldest_first(conn: Conn) -> None:
+    oldest, older, old = old_events(conn, 3)
+    age(conn, "event", [oldest], LONG_AGO - timedelta(hours=2))
+    age(conn, "event", [older], LONG_AGO - timedelta(hours=1))
+    assert EventRepository(conn).delete_batch_older_than(CUTOFF, batch_size=2) == 2
+    remaining = [EventRepository(conn).find_by_id(id) for id in (oldest, older, old)]
+    assert [event is not None for event in remaining] == [False, False, True]
+
+
 def test_delete_older_than_on_autocommit_commits_each_batch(connect: Any) -> None:
     year = datetime(1990, 6, 1, tzinfo=UTC)
     writer = connect()
