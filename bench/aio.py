@@ -4,8 +4,7 @@ same work through the sync `Database` with 50 threads.
 
 Each async variant runs to its end on one event loop kept for the whole run
 (`runner.run(...)` around it costs both variants alike), so the ratio is the library's
-own Python work. The async pool is psycopg-pool's `AsyncConnectionPool`, which
-`AsyncDatabase` wraps.
+own Python work.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
 
-from attune_common import Database
+from attune_common import AsyncDatabase, Database
 from attune_common.repositories import (
     AsyncEventRepository,
     CreateEventInput,
@@ -239,17 +237,17 @@ def _sync_unit(db: Database, ref: str) -> None:
         assert events.get_by_id(events.create(CreateEventInput(ref)).id).trigger_ref == ref
 
 
-async def _async_units(pool: AsyncConnectionPool[Any], ref: str) -> None:
+async def _async_units(db: AsyncDatabase, ref: str) -> None:
     for _ in range(UNITS):
-        async with pool.connection() as conn:
+        async with db.connection() as conn:
             events = AsyncEventRepository(conn)
             created = await events.create(CreateEventInput(ref))
             assert (await events.get_by_id(created.id)).trigger_ref == ref
 
 
 def measure_concurrency(url: str) -> list[ConcurrencyResult]:
-    """The same units of work: 50 threads on the sync Database, 50 tasks on one async
-    pool of the same size."""
+    """The same units of work: 50 threads on the sync Database, 50 tasks on one
+    AsyncDatabase of the same pool size."""
     ref = "bench.concurrent"
     with Database(url, min_size=POOL_SIZE, max_size=POOL_SIZE) as db:
         _sync_unit(db, ref)  # the pool is open and warm
@@ -261,14 +259,11 @@ def measure_concurrency(url: str) -> list[ConcurrencyResult]:
         )
 
     async def run_async() -> float:
-        async with AsyncConnectionPool(
-            url, min_size=POOL_SIZE, max_size=POOL_SIZE, open=False
-        ) as pool:
-            await pool.wait()
-            await _async_units(pool, ref)
+        async with AsyncDatabase(url, min_size=POOL_SIZE, max_size=POOL_SIZE) as db:
+            await _async_units(db, ref)  # the pool is open and warm
             start = time.perf_counter()
-            await asyncio.gather(*(_async_units(pool, ref) for _ in range(WORKERS)))
+            await asyncio.gather(*(_async_units(db, ref) for _ in range(WORKERS)))
             return time.perf_counter() - start
 
     seconds = asyncio.run(run_async())
-    return [sync, ConcurrencyResult("async pool, tasks", WORKERS, WORKERS * UNITS, seconds)]
+    return [sync, ConcurrencyResult("AsyncDatabase, tasks", WORKERS, WORKERS * UNITS, seconds)]
