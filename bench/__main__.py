@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import sqlalchemy
 
+from .aio import ConcurrencyResult, async_operations, connect_async, measure_concurrency
 from .bulk import bulk_insert
 from .claims import ClaimResult, measure_claims
 from .clients import Clients, check_same_sql, connect
@@ -67,7 +68,7 @@ def operations(c: Clients, s: Settings, ids: list[int], refs: list[str]) -> Iter
     yield bulk_insert(c, s)
 
 
-def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], str]:
+def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], list[ConcurrencyResult], str]:
     """Seed, measure the claims (first: later operations leave created enforcements
     behind), then every operation; the timings, the claims and the server version."""
     c = connect(url)
@@ -82,8 +83,17 @@ def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], str]:
             log(f"{operation.name}: {operation.repetitions} repetitions")
             timings[operation.name] = measure(operation)
         check_same_sql(c)
+        a = connect_async(url)
+        try:
+            for operation in async_operations(c, a, s, ids, refs[len(refs) // 3]):
+                log(f"{operation.name}: {operation.repetitions} repetitions")
+                timings[operation.name] = measure(operation)
+        finally:
+            a.close()
+        log("50 tasks on an async pool against 50 threads on the sync Database")
+        concurrency = measure_concurrency(url)
         version = c.checker.execute("SHOW server_version").fetchone()
-        return timings, claims, str(version[0] if version else "?")
+        return timings, claims, concurrency, str(version[0] if version else "?")
     finally:
         c.close()
 
@@ -129,12 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     load, started = os.getloadavg(), time.perf_counter()
     log(f"{s.mode} run")
     with scratch_database() as url:
-        timings, claims, server = run(url, s)
+        timings, claims, concurrency, server = run(url, s)
     checks = targets(f"bulk_insert_{s.bulk_rows}")
     info = metadata(s, server, load, time.perf_counter() - started)
     heading = f"attune_common benchmark, {info['date']}, PostgreSQL {server}\n{s.describe()}\n"
-    text = heading + "\n" + table(timings, claims, checks)
-    write(Path(__file__).parent, text, results_json(timings, claims, checks, info))
+    text = heading + "\n" + table(timings, claims, checks, concurrency)
+    document = results_json(timings, claims, checks, info, concurrency)
+    write(Path(__file__).parent, text, document)
     print(text)
     return 0
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .aio import ASYNC_OPERATIONS, ATTUNE_ASYNC, PSYCOPG_ASYNC, ConcurrencyResult
 from .bulk import ATTUNE_CREATES
 from .claims import ClaimResult
 from .clients import ATTUNE, PSYCOPG, SQLALCHEMY
@@ -51,6 +52,13 @@ def targets(bulk_operation: str) -> list[Target]:
     found.append(Target("latest_100_of_trigger_ref", ATTUNE, PSYCOPG, 1.15, at_most=True))
     found.append(Target(bulk_operation, ATTUNE, PSYCOPG, 1.3, at_most=True))
     found.append(Target(bulk_operation, ATTUNE_CREATES, ATTUNE, 10.0, at_most=False))
+    # The asyncio API against raw AsyncConnections: the 1.15x on each.
+    for operation in (
+        *ASYNC_OPERATIONS,
+        "async_latest_100_of_trigger_ref",
+        f"async_{bulk_operation}",
+    ):
+        found.append(Target(operation, ATTUNE_ASYNC, PSYCOPG_ASYNC, 1.15, at_most=True))
     return found
 
 
@@ -59,7 +67,8 @@ def _ratio(value: float, base: float | None) -> str:
 
 
 def _operation_lines(operation: str, medians: Mapping[str, Timing]) -> Iterator[str]:
-    raw, attune = medians.get(PSYCOPG), medians.get(ATTUNE)
+    raw = medians.get(PSYCOPG) or medians.get(PSYCOPG_ASYNC)
+    attune = medians.get(ATTUNE) or medians.get(ATTUNE_ASYNC)
     raw_us, raw_cpu = (raw.median_us, raw.cpu_median_us) if raw else (None, None)
     attune_us = attune.median_us if attune else None
     for i, (client, timing) in enumerate(medians.items()):
@@ -71,7 +80,12 @@ def _operation_lines(operation: str, medians: Mapping[str, Timing]) -> Iterator[
         )
 
 
-def table(timings: Timings, claims: list[ClaimResult], checks: list[Target]) -> str:
+def table(
+    timings: Timings,
+    claims: list[ClaimResult],
+    checks: list[Target],
+    concurrency: list[ConcurrencyResult],
+) -> str:
     header = (
         f"{'operation':<26} {'client':<22} {'median µs':>11} {'ops/s':>10}"
         f" {'÷ psycopg':>9} {'÷ attune':>9} {'CPU µs':>10} {'CPU ÷ raw':>9}"
@@ -86,6 +100,9 @@ def table(timings: Timings, claims: list[ClaimResult], checks: list[Target]) -> 
         lines.append(
             f"{label:<26} {summary['claims_per_s']:>12.1f} {summary['enforcements_per_s']:>15.1f}"
         )
+    lines += ["", f"{'50 workers, pool of 10':<26} {'units/s':>12}  (a unit: create + get)"]
+    for result in concurrency:
+        lines.append(f"{result.api:<26} {result.per_second:>12.1f}")
     lines += ["", "targets (wall-clock medians of this run)"]
     for target in checks:
         verdict = "ok" if target.met(timings) else "MISSED"
@@ -98,6 +115,7 @@ def results_json(
     claims: list[ClaimResult],
     checks: list[Target],
     metadata: Mapping[str, Any],
+    concurrency: list[ConcurrencyResult],
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
         operation: {client: round(timing.median_us, 1) for client, timing in medians.items()}
@@ -110,6 +128,7 @@ def results_json(
     for claim in claims:
         suffix = "process" if claim.processes == 1 else "processes"
         document[f"claim_created_{claim.processes}_{suffix}"] = claim.as_json()
+    document["concurrency"] = {result.api: result.as_json() for result in concurrency}
     document["targets"] = {
         target.describe(): {
             "measured": round(target.measured(timings), 3),

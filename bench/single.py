@@ -8,6 +8,7 @@ load-then-modify), inside the BEGIN/COMMIT an ORM session always issues.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
@@ -57,9 +58,14 @@ Row = dict[str, Any]
 
 def as_row(result: Any, table: Table[Any]) -> Row:
     """A result as column -> value, whichever client returned it (a tuple in the
-    table's column order, a model, or an ORM object)."""
+    table's column order, a model, or an ORM object). The statements select JSON
+    columns as text, which raw psycopg hands back as it is: decoded here."""
     if isinstance(result, tuple):
-        return dict(zip(table.columns, result, strict=True))
+        row = dict(zip(table.columns, result, strict=True))
+        for column in table.json_columns:
+            if isinstance(row[column], str):
+                row[column] = json.loads(row[column])
+        return row
     return {column: getattr(result, column) for column in table.columns}
 
 

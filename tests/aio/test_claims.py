@@ -1,11 +1,15 @@
-"""Claims exactly once across concurrent asyncio tasks, each on its own connection,
-for both queues (created enforcements, requested executions)."""
+"""Claims exactly once across concurrent asyncio tasks, each on its own connection, in
+one process and in several, for both queues (created enforcements, requested
+executions)."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import psycopg
 import pytest
 
 from attune_common.repositories import (
@@ -74,6 +78,46 @@ async def test_claim_by_concurrent_tasks_is_exactly_once(
     assert len(every_claim) == len(set(every_claim)), "a row was claimed twice"
     assert sorted(every_claim) == sorted(waiting)
     assert sum(1 for claimed in claims if claimed) >= 2  # the work was shared
+
+
+def drain_in_a_process(url: str, claim: Any, ref: str, tasks: int) -> list[int]:
+    """A replica process: `tasks` asyncio tasks, each on its own connection, claim and
+    commit until nothing is left; the ids they claimed."""
+
+    async def worker() -> list[int]:
+        claimed: list[int] = []
+        async with await psycopg.AsyncConnection.connect(url) as aconn:
+            while rows := await claim(aconn, ref, 5):
+                claimed += [row.id for row in rows]
+                await aconn.commit()
+        return claimed
+
+    async def replica() -> list[int]:
+        claims = await asyncio.gather(*(worker() for _ in range(tasks)))
+        return [id for claimed in claims for id in claimed]
+
+    return asyncio.run(replica())
+
+
+@queues
+async def test_claim_by_tasks_of_several_processes_is_exactly_once(
+    conn: Conn, database_url: str, make: Any, claim: Any
+) -> None:
+    ref = unique_ref("queue")
+    waiting = make(conn, ref, 150)
+    conn.commit()
+    spawn = multiprocessing.get_context("spawn")
+
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as replicas:
+        running = [
+            asyncio.wrap_future(replicas.submit(drain_in_a_process, database_url, claim, ref, 3))
+            for _ in range(2)
+        ]
+        claims = await asyncio.gather(*running)
+
+    every_claim = [id for claimed in claims for id in claimed]
+    assert len(every_claim) == len(set(every_claim)), "a row was claimed twice"
+    assert sorted(every_claim) == sorted(waiting)
 
 
 @queues
