@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ATTUNE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/attune
 
-.PHONY: install test test-serial migrate lint bench-install bench bench-quick clean
+.PHONY: install pgbouncer test test-serial migrate lint bench-install bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +13,24 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 
-test:
+# The tests marked `pgbouncer` start their own PgBouncer (tests/pgbouncer.py); this
+# installs Debian's package when it is missing and we may (root, apt-get). Otherwise
+# those tests fail, saying why.
+pgbouncer:
+	@if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        echo "installing PgBouncer (Debian package) for the tests marked pgbouncer"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null \
+	            || echo "PgBouncer could not be installed: the tests marked pgbouncer will fail"; \
+	    else \
+	        echo "PgBouncer is missing (as root: apt-get install pgbouncer): the tests marked pgbouncer will fail"; \
+	    fi; \
+	fi
+
+test: pgbouncer
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
-test-serial:
+test-serial: pgbouncer
 	$(BIN)/python -m pytest -n 0 $(PYTEST_ARGS)
 
 migrate:
