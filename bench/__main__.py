@@ -20,6 +20,7 @@ from .claims import ClaimResult, measure_claims
 from .clients import Clients, check_same_sql, connect
 from .paging import paging
 from .report import Timings, results_json, table, targets, write
+from .scale_report import run_scales
 from .scratch import scratch_database
 from .seed import seed_events
 from .settings import FULL, QUICK, Settings
@@ -125,7 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="fewer rows and repetitions: under a minute"
     )
-    s = QUICK if parser.parse_args(argv).quick else FULL
+    parser.add_argument(
+        "--scale",
+        type=int,
+        action="append",
+        metavar="N",
+        help="instead: how cost grows with volume, at N events (repeat for several scales)",
+    )
+    args = parser.parse_args(argv)
+    if args.scale:
+        print(run_scales(args.scale, log))
+        return 0
+    s = QUICK if args.quick else FULL
     load, started = os.getloadavg(), time.perf_counter()
     log(f"{s.mode} run")
     with scratch_database() as url:
