@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ATTUNE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/attune
 
-.PHONY: install pgbouncer test test-serial migrate lint bench-install bench bench-quick clean
+.PHONY: install pgbouncer test test-serial migrate lint bench-install bench bench-quick bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,16 @@ bench-install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 
 # Full benchmark, and a run under a minute; both write bench/results.json and a table.
+# `make bench` also measures how cost grows with volume (bench-scale).
 bench: bench-install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(foreach n,$(SCALES),--scale $(n))
+
+# How cost grows with volume: 100k and 1M events (about 10 minutes and 2.5 GB of disk
+# on the development machine); writes bench/scale_results.json and a table.
+SCALES ?= 100000 1000000
+bench-scale: bench-install
+	$(BIN)/python -m bench $(foreach n,$(SCALES),--scale $(n))
 
 bench-quick: bench-install
 	$(BIN)/python -m bench --quick

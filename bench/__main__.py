@@ -18,7 +18,9 @@ import sqlalchemy
 from .bulk import bulk_insert
 from .claims import ClaimResult, measure_claims
 from .clients import Clients, check_same_sql, connect
+from .json_depth import create_event_nested
 from .paging import paging
+from .pooled import pooled_transaction
 from .report import Timings, results_json, table, targets, write
 from .scale_report import run_scales
 from .scratch import scratch_database
@@ -53,7 +55,9 @@ def seed(c: Clients, s: Settings) -> tuple[list[int], list[str]]:
     return ids, refs
 
 
-def operations(c: Clients, s: Settings, ids: list[int], refs: list[str]) -> Iterator[Operation]:
+def operations(
+    c: Clients, s: Settings, url: str, ids: list[int], refs: list[str]
+) -> Iterator[Operation]:
     """Every compared operation, each made (fixtures and all, untimed) just before it
     runs. The reads of the seeded events come first: rows written later by the other
     operations would be newer than the paged ref's and change page 1's plan (see the
@@ -65,6 +69,8 @@ def operations(c: Clients, s: Settings, ids: list[int], refs: list[str]) -> Iter
     yield update_event(c, s)
     yield delete_event(c, s)
     yield create_enforcement(c, s, event=ids[0])
+    yield create_event_nested(c, s)
+    yield from pooled_transaction(c, s, url, ids)
     yield bulk_insert(c, s)
 
 
@@ -79,7 +85,7 @@ def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], str]:
             log(f"claiming {s.claim_pool:,} enforcements with {processes} process(es)")
             claims.append(measure_claims(c, s, url, processes))
         timings = {}
-        for operation in operations(c, s, ids, refs):
+        for operation in operations(c, s, url, ids, refs):
             log(f"{operation.name}: {operation.repetitions} repetitions")
             timings[operation.name] = measure(operation)
         check_same_sql(c)

@@ -11,6 +11,8 @@ from typing import Any
 from .bulk import ATTUNE_CREATES
 from .claims import ClaimResult
 from .clients import ATTUNE, PSYCOPG, SQLALCHEMY
+from .json_depth import CREATE_NESTED
+from .pooled import POOLED_TRANSACTION
 from .timing import Timing
 
 Timings = Mapping[str, Mapping[str, Timing]]
@@ -49,6 +51,8 @@ def targets(bulk_operation: str) -> list[Target]:
         found.append(Target(operation, ATTUNE, PSYCOPG, 1.15, at_most=True))
         found.append(Target(operation, SQLALCHEMY, ATTUNE, 2.0, at_most=False))
     found.append(Target("latest_100_of_trigger_ref", ATTUNE, PSYCOPG, 1.15, at_most=True))
+    found.append(Target(CREATE_NESTED, ATTUNE, PSYCOPG, 1.15, at_most=True))
+    found.append(Target(POOLED_TRANSACTION, ATTUNE, PSYCOPG, 1.15, at_most=True))
     found.append(Target(bulk_operation, ATTUNE, PSYCOPG, 1.3, at_most=True))
     found.append(Target(bulk_operation, ATTUNE_CREATES, ATTUNE, 10.0, at_most=False))
     return found

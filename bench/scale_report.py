@@ -29,6 +29,8 @@ ROWS: list[tuple[str, Figure]] = [
     ("list_page_deep µs", lambda r: r.median_us("list_page_deep")),
     ("claim_created(limit=10) µs", lambda r: r.median_us("claim_created")),
     ("delete_older_than rows/s", lambda r: r.delete_rows_per_s),
+    ("  rows purged", lambda r: r.deleted),
+    ("  purge s", lambda r: r.delete_seconds),
     ("seeding s", lambda r: r.seed_seconds),
     ("event table MB", lambda r: r.event_bytes / 2**20),
     ("enforcement table MB", lambda r: r.enforcement_bytes / 2**20),
