@@ -38,8 +38,13 @@ POOL_SIZE = 5
 """Server connections per database: fewer than the clients of the concurrent tests, so
 clients really do share server connections (as in production)."""
 
+ONE_CONNECTION = "_one_connection"
+"""The run's database under this name (suffix) goes through ONE server connection:
+consecutive transactions of different clients then share a server session."""
+
 CONFIG = """\
 [databases]
+{database}{one_connection} = {server} dbname={database} pool_size=1
 * = {server}
 
 [pgbouncer]
@@ -69,6 +74,10 @@ class PgBouncerUrls:
     """Through PgBouncer (transaction pooling): `Database(pooled, prepare_threshold=None)`."""
     direct: str
     """Straight to PostgreSQL: for what PgBouncer cannot carry (LISTEN) and for checks."""
+    one_connection: str | None = None
+    """The run's database through PgBouncer on a single server connection, which every
+    client's transactions take in turn: what one client leaves in the session, the
+    next one meets (for tests of session state leaking between clients)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +91,14 @@ class PgBouncerPort:
         return make_conninfo(direct_url, host="127.0.0.1", port=str(self.port))
 
     def urls(self, direct_url: str) -> PgBouncerUrls:
+        """Any database of the test server through PgBouncer, and direct."""
         return PgBouncerUrls(pooled=self.through(direct_url), direct=direct_url)
+
+    def run_urls(self, run_url: str) -> PgBouncerUrls:
+        """The run's database: through PgBouncer, direct, and on one server connection."""
+        single = f"{conninfo_to_dict(run_url)['dbname']}{ONE_CONNECTION}"
+        pooled = self.through(run_url)
+        return PgBouncerUrls(pooled, run_url, make_conninfo(pooled, dbname=single))
 
 
 def find_pgbouncer() -> str | None:
@@ -127,6 +143,8 @@ class PgBouncer:
         (self.directory / "userlist.txt").write_text(f'"{user}" ""\n')
         (self.directory / "pgbouncer.ini").write_text(
             CONFIG.format(
+                database=params["dbname"],
+                one_connection=ONE_CONNECTION,
                 server=" ".join(f"{key}={value}" for key, value in server.items()),
                 port=self.port,
                 directory=self.directory,
@@ -241,5 +259,6 @@ def pgbouncer_port(pytestconfig: pytest.Config) -> PgBouncerPort:
 
 @pytest.fixture(scope="session")
 def pgbouncer(pgbouncer_port: PgBouncerPort, database_url: str) -> PgBouncerUrls:
-    """The run's database through PgBouncer (`pooled`) and straight (`direct`)."""
-    return pgbouncer_port.urls(database_url)
+    """The run's database through PgBouncer (`pooled`), straight (`direct`), and through
+    PgBouncer on one server connection (`one_connection`)."""
+    return pgbouncer_port.run_urls(database_url)

@@ -50,6 +50,11 @@ def pooled(url: str, size: int) -> Database:
     return Database(url, prepare_threshold=None, min_size=size, max_size=size)
 
 
+def autocommit(url: str) -> Conn:
+    """A plain psycopg connection through PgBouncer: each statement its own transaction."""
+    return psycopg.connect(url, autocommit=True, prepare_threshold=None)
+
+
 # -- many clients, few server connections ----------------------------------------------
 
 
@@ -191,7 +196,7 @@ def test_delete_older_than_through_pgbouncer_in_batches(isolated: PgBouncerUrls)
         set_created(direct, "event", old, cutoff.replace(year=cutoff.year - 1))
     # autocommit (each batch its own transaction), as the README recommends: every batch
     # may run on another server connection
-    with psycopg.connect(isolated.pooled, autocommit=True, prepare_threshold=None) as conn:
+    with autocommit(isolated.pooled) as conn:
         deleted = EventRepository(conn).delete_older_than(cutoff, batch_size=3)
     assert deleted == 20
     with psycopg.connect(isolated.direct) as direct:
@@ -234,15 +239,39 @@ def test_migrate_through_pgbouncer_builds_the_schema(
     assert tables is not None and tables[0] >= 19
 
 
+# -- session state between clients -----------------------------------------------------
+
+
+def test_clients_of_the_one_connection_url_share_one_server_session(
+    pgbouncer: PgBouncerUrls,
+) -> None:
+    """What the session-state tests below rely on: through `one_connection`, a setting
+    one client leaves in the session is what the next client meets (which is why a
+    session-wide `SET` must never be used through PgBouncer)."""
+    assert pgbouncer.one_connection is not None
+    setting = f"attune_test.{unique_ref('s').replace('.', '_')}"
+    with (
+        autocommit(pgbouncer.one_connection) as first,
+        autocommit(pgbouncer.one_connection) as second,
+    ):
+        first.execute("SELECT set_config(%s, 'left behind', false)", (setting,))
+        pids = [c.execute("SELECT pg_backend_pid()").fetchone() for c in (first, second)]
+        met = second.execute("SELECT current_setting(%s, true)", (setting,)).fetchone()
+        second.execute("SELECT set_config(%s, '', false)", (setting,))
+    assert pids[0] == pids[1]
+    assert met == ("left behind",)
+
+
 # -- for the lead: tests of the API that handles LISTEN and notifications_off ----------
 #
 # The two tests below need `Database(..., listen_url=...)`, `db.listen(*channels)` and
-# `notifications_off(conn)`, which are being written on other branches. Use the
-# `pgbouncer` fixture (PgBouncerUrls): `.pooled` goes through PgBouncer, `.direct` is
-# the same database straight on the server (the listening URL).
+# `notifications_off(conn)`, which are being written on other branches. The `pgbouncer`
+# fixture (PgBouncerUrls) has `.pooled` (through PgBouncer), `.direct` (the same database
+# straight on the server: the listening URL) and `.one_connection` (through PgBouncer
+# on ONE server connection that all clients take in turn).
 #
 # - listening through the direct URL while the pool goes through PgBouncer hears a
 #   change committed through PgBouncer;
-# - `notifications_off(conn)` in one transaction through PgBouncer does not silence the
-#   next transaction of another client that lands on the same server connection
-#   (make the pool size 1 with `pgbouncer_port`, or check with a second client).
+# - `notifications_off(conn)` in one client's transaction through `.one_connection`
+#   does not silence the next transaction of another client, which runs in the same
+#   server session (a change it commits reaches a listener on `.direct`).
