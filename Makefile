@@ -50,7 +50,7 @@ bench: bench-install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench $(foreach n,$(SCALES),--scale $(n))
 
-# How cost grows with volume: 100k and 1M events (about 10 minutes and 2.5 GB of disk
+# How cost grows with volume: 100k and 1M events (about 10 minutes and 2 GB of disk
 # on the development machine); writes bench/scale_results.json and a table.
 SCALES ?= 100000 1000000
 bench-scale: bench-install
