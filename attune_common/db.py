@@ -1,114 +1,218 @@
-"""The connection pool services share, and where the database URL comes from."""
+# WARNING: generated from db_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
+"""The connection pool services share (asyncio here; db.py is its generated sync twin).
+
+How its connections are kept healthy and clean: see `attune_common.pooling`.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from .errors import AttuneError, translated
+from .errors import (
+    AttuneError,
+    CommitUnknown,
+    TransientError,
+    Unavailable,
+    ValidationError,
+    connection_broken,
+    translate,
+)
+from .pooling import (
+    COMMIT,
+    DEFAULT_URL,
+    RESET,
+    ROLLBACK,
+    URL_VARIABLE,
+    PoolOptions,
+    PoolSettings,
+    backoff,
+    connection_alive,
+    database_url,
+    describe,
+)
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/attune"
-URL_VARIABLE = "ATTUNE_DATABASE_URL"
+__all__ = [
+    "DEFAULT_URL",
+    "URL_VARIABLE",
+    "Database",
+    "PoolOptions",
+    "database_url",
+    "describe",
+]
 
+logger = logging.getLogger(__name__)
 
-def database_url(url: str | None = None) -> str:
-    """`url`, else `$ATTUNE_DATABASE_URL`, else the local default database."""
-    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
-
-
-def describe(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "<unparsable database URL>"
-    host = parts.get("host", "localhost")
-    return f"{parts.get('user', '')}@{host}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
+T = TypeVar("T")
+Conn = psycopg.Connection[Any]
 
 
 class Database:
-    """A psycopg-pool pool of connections to one Attune database.
+    """A psycopg-pool pool of connections to one Attune database; options: `PoolOptions`.
 
-    `with db.connection() as conn:` lends a connection for one transaction: committed
-    when the block ends, rolled back if it raises.
+    `with db.connection() as conn:` lends a connection for one transaction (commit
+    at the end, rollback on error); `db.run(fn)` also retries transient failures.
     """
 
-    def __init__(
-        self,
-        url: str | None = None,
-        *,
-        min_size: int = 1,
-        max_size: int = 10,
-        timeout: float = 30.0,
-        **connect_kwargs: Any,
-    ) -> None:
-        self.url = database_url(url)
-        self.timeout = timeout
-        try:
-            conninfo_to_dict(self.url)  # the pool would only fail later, in the background
-        except psycopg.ProgrammingError as exc:
-            raise AttuneError(f"invalid database URL: {exc}") from exc
-        self._pool = ConnectionPool(
-            self.url,
-            min_size=min_size,
-            max_size=max_size,
-            timeout=timeout,
-            kwargs=connect_kwargs or None,
-            name="attune",
-            open=True,
+    def __init__(self, url: str | None = None, **options: Unpack[PoolOptions]) -> None:
+        self._settings = settings = PoolSettings.of(url, options)
+        self.url = settings.url
+        self.listen_url = settings.listen_url
+        self.timeout = settings.timeout
+        self._closed = False
+        opened = True
+        self._pool: ConnectionPool[Conn] = ConnectionPool(
+            settings.url, open=opened, **settings.pool_arguments
         )
 
     @property
-    def pool(self) -> ConnectionPool:
+    def pool(self) -> ConnectionPool[Conn]:
         return self._pool
 
+    # -- lending connections ----------------------------------------------------------
+
+    def _borrow(self, timeout: float | None) -> Conn:
+        if self._pool.closed and not self._closed:
+            self.open()  # on first use
+        waited = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + waited
+        first_wait = min(waited, self._settings.fail_fast)
+        try:
+            try:
+                return self._getconn(first_wait)
+            except PoolTimeout:
+                if first_wait >= waited:
+                    raise
+                self._probe()  # raises Unavailable when the server refuses us
+                return self._getconn(deadline - time.monotonic())
+        except PoolTimeout as exc:
+            raise Unavailable(
+                f"no connection to {describe(self.url)} within {waited:g}s "
+                f"(all {self._pool.max_size} in use, or the server is not answering): {exc}"
+            ) from exc
+        except PoolClosed as exc:
+            raise AttuneError(f"the pool of {describe(self.url)} is closed") from exc
+
+    def _getconn(self, timeout: float) -> Conn:
+        """A pooled connection whose socket says it is alive. A dead one is closed (the
+        pool replaces it) and the next is taken at once: psycopg-pool's own check
+        sleeps 1 s, then 2 s, ... after each connection that fails it, and after a
+        restart every idle connection has failed (3 dead ones cost 3 s)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            conn = self._pool.getconn(max(deadline - time.monotonic(), 0.001))
+            if not self._settings.check_socket or connection_alive(conn):
+                return conn
+            conn.close()
+            self._pool.putconn(conn)
+
+    def _probe(self) -> None:
+        """Connect once directly: the pool only logs why it cannot connect."""
+        options = {**self._settings.connect_options, "connect_timeout": 2}
+        try:
+            conn = psycopg.Connection.connect(self.url, **options)
+        except psycopg.Error as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            raise Unavailable(f"cannot connect to {describe(self.url)}: {message}") from exc
+        conn.close()
+
     @contextmanager
-    def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+    def connection(self, timeout: float | None = None) -> Iterator[Conn]:
         """A pooled connection for one transaction: commit on success, rollback on error.
 
         A block that ends normally after one of its statements failed (an error caught
         without a savepoint) is not committed: PostgreSQL has already discarded the
         transaction, so it is rolled back and AttuneError says so instead of a silent
-        loss.
+        loss. A psycopg error escaping the block (raw SQL run on `conn`) comes out as
+        its `AttuneError`. A connection lost during COMMIT raises `CommitUnknown`.
         """
+        conn = self._borrow(timeout)
         try:
-            conn = self._pool.getconn(timeout)
-        except PoolTimeout as exc:
-            waited = self.timeout if timeout is None else timeout
-            raise AttuneError(
-                f"no connection to {describe(self.url)} within {waited:g}s: {exc}"
-            ) from exc
-        except PoolClosed as exc:
-            raise AttuneError(f"the pool of {describe(self.url)} is closed") from exc
-        try:
-            yield conn
-        except BaseException:
-            with suppress(psycopg.Error):
-                conn.rollback()
-            raise
-        else:
+            try:
+                yield conn
+            except psycopg.Error as exc:  # raw SQL in the block: still a typed error
+                _rollback(conn)
+                raise translate(exc) from exc
+            except BaseException:
+                _rollback(conn)
+                raise
             if conn.info.transaction_status == TransactionStatus.INERROR:
-                conn.rollback()
+                _rollback(conn)
                 raise AttuneError(
                     "a statement of this transaction failed: rolled back, nothing committed"
                 )
-            with translated():
-                conn.commit()
+            _commit(conn)
         finally:
             self._pool.putconn(conn)
 
+    def run(
+        self,
+        fn: Callable[[Conn], T],
+        *,
+        retries: int = 3,
+        timeout: float | None = None,
+    ) -> T:
+        """`fn(conn)` in one transaction, called again (with exponential backoff and
+        jitter) after a `TransientError` - at most `1 + retries` calls - then the error
+        is raised. `CommitUnknown` and every other error are raised at once."""
+        if retries < 0:
+            raise ValidationError(f"retries must be 0 or more, not {retries}")
+        for attempt in range(retries + 1):
+            try:
+                with self.connection(timeout) as conn:
+                    return fn(conn)
+            except TransientError as exc:
+                if attempt == retries:
+                    raise
+                pause = backoff(attempt)
+                logger.info(
+                    "transient failure (%s: %s), try %d of %d again in %.2fs",
+                    type(exc).__name__,
+                    exc,
+                    attempt + 2,
+                    retries + 1,
+                    pause,
+                )
+                time.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- listening --------------------------------------------------------------------
+
+    def listen_connection(self) -> Conn:
+        """A new autocommit connection to `listen_url`, for listening to notifications:
+        not from the pool (a listener holds its connection for as long as it listens)
+        and never through a transaction pooler (it would lose the LISTEN). The caller
+        closes it."""
+        try:
+            return psycopg.Connection.connect(
+                self.listen_url, autocommit=True, **self._settings.connect_options
+            )
+        except psycopg.Error as exc:
+            raise translate(exc) from exc
+
+    # -- lifetime ---------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the pool (its first connections are made in the background)."""
+        if self._closed:
+            raise AttuneError(f"the pool of {describe(self.url)} is closed")
+        self._pool.open(wait=False)
+
     def close(self) -> None:
+        self._closed = True
         self._pool.close()
 
     def __enter__(self) -> Database:
+        self.open()
         return self
 
     def __exit__(
@@ -118,3 +222,55 @@ class Database:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _restore_defaults(conn: Conn) -> None:
+    """Undo the client-side settings a borrower may have changed (on an idle
+    connection, where psycopg allows it; none of them costs a round trip)."""
+    if conn.autocommit:
+        conn.set_autocommit(False)
+    if conn.isolation_level is not None:
+        conn.set_isolation_level(None)
+    if conn.read_only is not None:
+        conn.set_read_only(None)
+    if conn.deferrable is not None:
+        conn.set_deferrable(None)
+
+
+def _finish(conn: Conn, ending: bytes) -> None:
+    """End a lent connection's transaction with `ending` (COMMIT or ROLLBACK) and reset
+    its session, in one message; a connection already idle (autocommit, or the block
+    committed itself) is only reset."""
+    if conn.info.transaction_status == TransactionStatus.IDLE:
+        conn.set_autocommit(True)  # else psycopg would open a transaction for it
+        conn.execute(RESET, prepare=False)
+    else:
+        conn.execute(ending + RESET, prepare=False)
+    _restore_defaults(conn)
+
+
+def _commit(conn: Conn) -> None:
+    """Commit a lent connection's transaction; a connection lost during COMMIT means
+    the outcome is unknown."""
+    try:
+        _finish(conn, COMMIT)
+    except psycopg.Error as exc:
+        if connection_broken(exc):
+            raise CommitUnknown(
+                "the connection was lost during COMMIT: the transaction may or may not "
+                f"have committed ({str(exc).strip() or type(exc).__name__})"
+            ) from exc
+        raise translate(exc) from exc
+
+
+def _rollback(conn: Conn) -> None:
+    """Roll back a lent connection's transaction; one that cannot be rolled back and
+    reset is closed, and the pool replaces it."""
+    if conn.closed:
+        return
+    try:
+        _finish(conn, ROLLBACK)
+    except psycopg.Error as exc:
+        logger.info("closing a pooled connection that could not be reset: %s", exc)
+        with suppress(psycopg.Error):
+            conn.close()

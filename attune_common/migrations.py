@@ -8,8 +8,10 @@ libpq URL the rest of the library uses and convert it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,10 +21,11 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from yoyo import get_backend, read_migrations  # type: ignore[import-untyped]
 
-from .db import database_url
 from .errors import AttuneError
+from .pooling import database_url
 
 _PACKAGE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 def migrations_dir() -> Path:
@@ -85,33 +88,69 @@ def _conninfo(url: str | None) -> dict[str, Any]:
 
 
 @contextmanager
-def _locked_backend(url: str | None) -> Iterator[tuple[Any, Any]]:
-    """A yoyo backend holding yoyo's migration lock, with the migrations read."""
+def _backend(url: str | None) -> Iterator[tuple[Any, Any]]:
+    """A yoyo backend, with the migrations read; psycopg errors become AttuneError."""
     try:
         backend = get_backend(yoyo_url(url))
     except psycopg.Error as exc:
         raise AttuneError(f"cannot connect for migrations: {exc}") from exc
     try:
-        migrations = read_migrations(str(migrations_dir()))
-        with backend.lock():
-            yield backend, migrations
+        yield backend, read_migrations(str(migrations_dir()))
     except psycopg.Error as exc:
         raise AttuneError(f"migration failed: {exc}") from exc
     finally:
         backend.connection.close()
 
 
+@contextmanager
+def _locked_backend(url: str | None) -> Iterator[tuple[Any, Any]]:
+    """A yoyo backend holding yoyo's migration lock, with the migrations read."""
+    with _backend(url) as (backend, migrations), backend.lock():
+        yield backend, migrations
+
+
 def migrate(url: str | None = None) -> list[str]:
     """Apply every pending migration; return the ids applied (empty when up to date)."""
     with _locked_backend(url) as (backend, migrations):
         pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
+        for migration in pending:  # yoyo's apply_migrations, one at a time to log each
+            backend.apply_one(migration)
+            log.info("applied migration %s", migration.id)
+        backend.run_post_apply(pending)
         return [migration.id for migration in pending]
 
 
 def rollback_all(url: str | None = None) -> list[str]:
     """Roll back every applied migration, newest first; return the ids rolled back."""
+    return _rollback(url, count=None)
+
+
+def rollback_last(url: str | None = None) -> list[str]:
+    """Roll back the newest applied migration; return its id (empty if none is applied)."""
+    return _rollback(url, count=1)
+
+
+def _rollback(url: str | None, count: int | None) -> list[str]:
+    """Roll back the newest `count` applied migrations (all when None), newest first."""
     with _locked_backend(url) as (backend, migrations):
-        applied = backend.to_rollback(migrations)
-        backend.rollback_migrations(applied)
+        applied = list(backend.to_rollback(migrations))[:count]
+        for migration in applied:
+            backend.rollback_one(migration)
+            log.info("rolled back migration %s", migration.id)
         return [migration.id for migration in applied]
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationStatus:
+    """Which migrations a database has, in the order they apply."""
+
+    applied: list[str]
+    pending: list[str]
+
+
+def migration_status(url: str | None = None) -> MigrationStatus:
+    """The applied and pending migrations of a database (read only: takes no lock)."""
+    with _backend(url) as (backend, migrations):
+        pending = [migration.id for migration in backend.to_apply(migrations)]
+        applied = [migration.id for migration in migrations if migration.id not in pending]
+        return MigrationStatus(applied, pending)

@@ -1,20 +1,26 @@
 """The one place that turns database rows into domain objects.
 
 A model's fields are its table's columns, in order, so a row becomes a model by
-position. Enum columns are selected as text (see `statements.Table`) and become
-StrEnum members here, whatever adapters the caller's connection has registered.
+position. Enum and JSON columns are selected as text (see `statements.Table`) and
+become StrEnum members and Python values here, whatever adapters the caller's
+connection has registered. A JSON value no decoder can read (nested deeper than
+Python's recursion allows, stored before the schema refused such values) raises
+`UnreadableRow` naming the table and the row's id, never a bare RecursionError.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
 from psycopg.rows import RowFactory
+
+from .errors import UnreadableRow
 
 M = TypeVar("M")
 
@@ -61,6 +67,31 @@ def row_maker(model: type[M]) -> RowMaker[M]:
         return model(*converted)
 
     return make
+
+
+def row_reader(model: type[M], table: str, json_columns: Collection[str]) -> RowMaker[M]:
+    """A function building `model` from one row as selected (JSON columns as text):
+    decodes the JSON columns, then converts as `row_maker` does."""
+    make = row_maker(model)
+    names = field_names(model)
+    positions = [i for i, name in enumerate(names) if name in json_columns]
+    if not positions:
+        return make
+    loads = json.loads
+
+    def read(values: Sequence[Any]) -> M:
+        decoded = list(values)
+        for position in positions:
+            text = decoded[position]
+            if text is not None:
+                try:
+                    decoded[position] = loads(text)
+                except RecursionError:
+                    reason = f"its {names[position]} nests too deep to decode"
+                    raise UnreadableRow(table, decoded[0], reason) from None
+        return make(decoded)
+
+    return read
 
 
 def model_rows(make: RowMaker[M]) -> RowFactory[M]:

@@ -24,7 +24,7 @@ from psycopg.rows import RowFactory, TupleRow, tuple_row
 from psycopg.types.json import Jsonb
 
 from .errors import ValidationError
-from .rows import enum_fields, field_names, model_rows, row_maker
+from .rows import enum_fields, field_names, model_rows, row_maker, row_reader
 
 M = TypeVar("M")
 R = TypeVar("R")
@@ -103,6 +103,9 @@ def _already_dumped(text: Any) -> str:
     return str(text)
 
 
+MAX_JSON_DEPTH = 256
+"""How deep a stored JSON value may nest (arrays and objects); the schema refuses more."""
+
 _JSON = json.JSONEncoder(allow_nan=False)  # json.dumps() would build one per call
 
 
@@ -113,6 +116,10 @@ def json_param(value: Any, column: str = "value") -> Jsonb:
         text = _JSON.encode(value)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{column} is not valid JSON: {exc}", column=column) from exc
+    except RecursionError:
+        raise ValidationError(
+            f"{column} nests deeper than {MAX_JSON_DEPTH} levels", column=column
+        ) from None
     return Jsonb(text, dumps=_already_dumped)
 
 
@@ -137,15 +144,16 @@ class Table(Generic[M]):
         unknown = self.json_columns.difference(self.columns)
         if unknown:
             raise ValueError(f"{name}: json_columns not in the model: {sorted(unknown)}")
-        self.make_row = row_maker(model)
-        self.rows: RowFactory[M] = model_rows(self.make_row)
+        self.make_row = row_maker(model)  # from Python values (create_many's rows)
+        self.rows: RowFactory[M] = model_rows(row_reader(model, name, self.json_columns))
         self._identifier = sql.Identifier("attune", name)
-        enums = enum_fields(model)
-        self.enum_columns = frozenset(enums)
-        # Enums come back as text so that no connection-level enum adapter changes them.
+        self.enum_columns = frozenset(enum_fields(model))
+        # Enums and JSON come back as text, so that no adapter of the caller's connection
+        # changes them and rows.row_reader decodes JSON where it knows the row's id.
+        as_text = self.enum_columns | self.json_columns
         self.select_list = sql.SQL(", ").join(
             sql.SQL("{0}::text AS {0}").format(sql.Identifier(column))
-            if column in enums
+            if column in as_text
             else sql.Identifier(column)
             for column in self.columns
         )

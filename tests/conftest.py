@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.apis import ASYNC, SYNC, Api
 from tests.harness import (
     TestDatabase,
     Unavailable,
@@ -55,8 +56,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     database = config.stash.get(_DATABASE, None)
-    where = "a private server" if database and database.server else "ATTUNE_DATABASE_URL's server"
-    return f"attune test database: {database.name if database else '?'} on {where}"
+    return f"attune test database: {database.describe() if database else '?'}"
 
 
 @pytest.fixture(scope="session")
@@ -107,3 +107,15 @@ def isolated_database_url(database_url: str) -> Iterator[str]:
         yield url
     finally:
         janitor.drop()
+
+
+@pytest.fixture(params=[SYNC, ASYNC])
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    """Run the test once for the sync repositories and once for the asyncio ones: the
+    test opens them with `tests.apis.open_repository(XRepository, conn)`."""
+    chosen = Api.current = Api(request.param)
+    try:
+        yield chosen
+    finally:
+        Api.current = None
+        chosen.close()

@@ -1,0 +1,106 @@
+"""What every `attune-db` command shares: its parser, the connection it opens, how it
+fails, and how it lays out a table."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeAlias
+
+import psycopg
+
+from ..errors import AttuneError
+from ..pooling import database_url, describe
+
+log = logging.getLogger("attune_common.cli")
+
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for the server to answer before giving up (libpq's connect_timeout)."""
+
+Run: TypeAlias = Callable[[argparse.Namespace], int]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+Commands: TypeAlias = "argparse._SubParsersAction[Parser]"
+
+
+def _options() -> Parser:
+    """The options every command takes (argparse copies them into each command)."""
+    options = Parser(add_help=False)
+    options.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the database (a libpq URL); default: $ATTUNE_DATABASE_URL, "
+        "else postgresql://postgres@127.0.0.1:5432/attune",
+    )
+    options.add_argument(
+        "-v", "--verbose", action="store_true", help="log what is being done on stderr"
+    )
+    return options
+
+
+def add_command(commands: Commands, name: str, summary: str, description: str, run: Run) -> Parser:
+    """Add a command: `summary` is its line in `attune-db --help`, `description` the
+    text of its own `--help`; `run(args)` does it and returns the exit status."""
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        parents=[_options()],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def one_line(text: str) -> str:
+    """A message on one line (libpq's messages span several)."""
+    return " ".join(text.split())
+
+
+def connect(url: str | None) -> psycopg.Connection[Any]:
+    """An autocommit connection to the database, or AttuneError saying why not."""
+    resolved = database_url(url)
+    try:
+        return psycopg.connect(resolved, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+    except psycopg.Error as exc:
+        raise AttuneError(f"cannot connect to {describe(resolved)}: {one_line(str(exc))}") from exc
+
+
+def fail(message: str) -> int:
+    """Report an expected failure (one line on stderr) and return the exit status."""
+    log.error(one_line(message))
+    return 1
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """`rows` under `headers` in aligned columns (those numbered in `right` aligned to
+    the right, for numbers), two spaces apart."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            cell.rjust(width) if index in right else cell.ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  ".join(padded).rstrip()
+
+    return "\n".join([line(headers), *(line(row) for row in rows)])
