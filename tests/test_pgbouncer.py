@@ -118,7 +118,7 @@ def test_claims_by_several_processes_through_pgbouncer_are_exactly_once(
                 [CreateEnforcementInput(rule_ref, "p.trigger", {"n": n}) for n in range(250)]
             )
         )
-    replicas = 3
+    replicas = 2
     spawn = multiprocessing.get_context("spawn")  # no connection inherited
     with ProcessPoolExecutor(max_workers=replicas, mp_context=spawn) as processes:
         claims = list(
