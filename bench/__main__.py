@@ -19,8 +19,11 @@ from .aio import ConcurrencyResult, async_operations, connect_async, measure_con
 from .bulk import bulk_insert
 from .claims import ClaimResult, measure_claims
 from .clients import Clients, check_same_sql, connect
+from .json_depth import create_event_nested
 from .paging import paging
+from .pooled import pooled_transaction
 from .report import Timings, results_json, table, targets, write
+from .scale_report import run_scales
 from .scratch import scratch_database
 from .seed import seed_events
 from .settings import FULL, QUICK, Settings
@@ -53,7 +56,9 @@ def seed(c: Clients, s: Settings) -> tuple[list[int], list[str]]:
     return ids, refs
 
 
-def operations(c: Clients, s: Settings, ids: list[int], refs: list[str]) -> Iterator[Operation]:
+def operations(
+    c: Clients, s: Settings, url: str, ids: list[int], refs: list[str]
+) -> Iterator[Operation]:
     """Every compared operation, each made (fixtures and all, untimed) just before it
     runs. The reads of the seeded events come first: rows written later by the other
     operations would be newer than the paged ref's and change page 1's plan (see the
@@ -65,6 +70,8 @@ def operations(c: Clients, s: Settings, ids: list[int], refs: list[str]) -> Iter
     yield update_event(c, s)
     yield delete_event(c, s)
     yield create_enforcement(c, s, event=ids[0])
+    yield create_event_nested(c, s)
+    yield from pooled_transaction(c, s, url, ids)
     yield bulk_insert(c, s)
 
 
@@ -79,7 +86,7 @@ def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], list[Concurr
             log(f"claiming {s.claim_pool:,} enforcements with {processes} process(es)")
             claims.append(measure_claims(c, s, url, processes))
         timings = {}
-        for operation in operations(c, s, ids, refs):
+        for operation in operations(c, s, url, ids, refs):
             log(f"{operation.name}: {operation.repetitions} repetitions")
             timings[operation.name] = measure(operation)
         check_same_sql(c)
@@ -135,7 +142,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="fewer rows and repetitions: under a minute"
     )
-    s = QUICK if parser.parse_args(argv).quick else FULL
+    parser.add_argument(
+        "--scale",
+        type=int,
+        action="append",
+        metavar="N",
+        help="instead: how cost grows with volume, at N events (repeat for several scales)",
+    )
+    args = parser.parse_args(argv)
+    if args.scale:
+        print(run_scales(args.scale, log))
+        return 0
+    s = QUICK if args.quick else FULL
     load, started = os.getloadavg(), time.perf_counter()
     log(f"{s.mode} run")
     with scratch_database() as url:

@@ -12,6 +12,8 @@ from .aio import ASYNC_OPERATIONS, ATTUNE_ASYNC, PSYCOPG_ASYNC, ConcurrencyResul
 from .bulk import ATTUNE_CREATES
 from .claims import ClaimResult
 from .clients import ATTUNE, PSYCOPG, SQLALCHEMY
+from .json_depth import CREATE_NESTED
+from .pooled import POOLED_TRANSACTION
 from .timing import Timing
 
 Timings = Mapping[str, Mapping[str, Timing]]
@@ -50,6 +52,8 @@ def targets(bulk_operation: str) -> list[Target]:
         found.append(Target(operation, ATTUNE, PSYCOPG, 1.15, at_most=True))
         found.append(Target(operation, SQLALCHEMY, ATTUNE, 2.0, at_most=False))
     found.append(Target("latest_100_of_trigger_ref", ATTUNE, PSYCOPG, 1.15, at_most=True))
+    found.append(Target(CREATE_NESTED, ATTUNE, PSYCOPG, 1.15, at_most=True))
+    found.append(Target(POOLED_TRANSACTION, ATTUNE, PSYCOPG, 1.15, at_most=True))
     found.append(Target(bulk_operation, ATTUNE, PSYCOPG, 1.3, at_most=True))
     found.append(Target(bulk_operation, ATTUNE_CREATES, ATTUNE, 10.0, at_most=False))
     # The asyncio API against raw AsyncConnections: the 1.15x on each.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from attune_common.models import EnforcementStatus
 from attune_common.repositories.event import (
     CreateEnforcementInput,
     CreateEventInput,
@@ -33,8 +34,9 @@ def seed_enforcements(
     rule_ref: str,
     count: int,
     events: Sequence[int | None] = (),
+    status: EnforcementStatus = EnforcementStatus.CREATED,
 ) -> list[int]:
-    """`count` `created` enforcements of `rule_ref` (pointing at `events`, if given)."""
+    """`count` enforcements of `rule_ref` in `status` (pointing at `events`, if given)."""
     ids: list[int] = []
     for start in range(0, count, BATCH):
         inputs = [
@@ -43,6 +45,7 @@ def seed_enforcements(
                 trigger_ref="bench.trigger",
                 payload={"n": n},
                 event=events[n] if events else None,
+                status=status,
             )
             for n in range(start, min(start + BATCH, count))
         ]

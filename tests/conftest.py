@@ -22,6 +22,8 @@ from tests.harness import (
     create_test_database,
 )
 
+pytest_plugins = ["tests.pgbouncer"]  # a PgBouncer in front of the run's server
+
 _URL = pytest.StashKey[str]()
 _DATABASE = pytest.StashKey[TestDatabase]()
 _WORKER_KEY = "attune_test_url"
