@@ -13,7 +13,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from .errors import AttuneError, translated
+from . import deferred_notices  # [notify-scale] commit epilogue and session mode
+from .errors import AttuneError
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/attune"
 URL_VARIABLE = "ATTUNE_DATABASE_URL"
@@ -61,7 +62,8 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
-            kwargs=connect_kwargs or None,
+            # [notify-scale] sessions start in the deferred notification mode
+            kwargs=deferred_notices.deferred_connect_kwargs(self.url, connect_kwargs),
             name="attune",
             open=True,
         )
@@ -91,17 +93,16 @@ class Database:
         try:
             yield conn
         except BaseException:
-            with suppress(psycopg.Error):
-                conn.rollback()
+            with suppress(psycopg.Error, AttuneError):
+                deferred_notices.rollback(conn)  # [notify-scale] was conn.rollback()
             raise
         else:
             if conn.info.transaction_status == TransactionStatus.INERROR:
-                conn.rollback()
+                deferred_notices.rollback(conn)  # [notify-scale] was conn.rollback()
                 raise AttuneError(
                     "a statement of this transaction failed: rolled back, nothing committed"
                 )
-            with translated():
-                conn.commit()
+            deferred_notices.commit(conn)  # [notify-scale] was conn.commit() (translated)
         finally:
             self._pool.putconn(conn)
 

@@ -1,0 +1,83 @@
+"""Deferred change notices: how `Database` keeps notifying writes from taking turns.
+
+A transaction that calls pg_notify holds a cluster-wide lock from its pre-commit to
+its end, across the WAL flush of its commit, so notifying commits cannot be flushed
+together and ingest stops growing after two writers. Sessions that `Database` opens
+run in the deferred mode of the schema (migration 0007): the triggers keep each
+notice in the session setting `attune.pending_notices` (kept if the transaction
+commits, dropped if it rolls back), and the transaction ends with one message,
+`COMMIT; SELECT attune.flush_notices()`, whose second statement sends the kept
+notices in a short transaction of its own that does not wait for the WAL flush.
+Every committed change still wakes listeners, a moment after its commit; rolled-back
+work still sends nothing.
+
+Any other session (psql, another application, a pooler's shared connection) stays in
+the immediate mode: its triggers notify in the writing transaction, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
+
+from .errors import translated
+
+DEFERRED_OPTION = "-c attune.notify_mode=deferred"
+"""The libpq `options` switch that puts a session in the deferred mode (sent in the
+startup packet: no round trip, and `RESET ALL` returns to it)."""
+
+_FLUSH = b"SELECT attune.flush_notices()"
+_COMMIT_AND_FLUSH = b"COMMIT; " + _FLUSH
+_ROLLBACK_AND_FLUSH = b"ROLLBACK; " + _FLUSH
+
+
+def deferred_connect_kwargs(url: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """`kwargs` for psycopg.connect with the deferred mode added to the `options`
+    that `kwargs` (or else the URL) already give."""
+    given = kwargs.get("options")
+    if given is None:
+        given = conninfo_to_dict(url).get("options")
+    options = f"{given} {DEFERRED_OPTION}" if given else DEFERRED_OPTION
+    return {**kwargs, "options": options}
+
+
+def commit(conn: psycopg.Connection[Any]) -> None:
+    """Commit, then send the notices this session kept, in the same round trip."""
+    _end(conn, _COMMIT_AND_FLUSH)
+
+
+def rollback(conn: psycopg.Connection[Any]) -> None:
+    """Roll back, then send what earlier commits of the block kept (a block that
+    called `conn.commit()` itself), in the same round trip."""
+    _end(conn, _ROLLBACK_AND_FLUSH)
+
+
+def _end(conn: psycopg.Connection[Any], command: bytes) -> None:
+    with translated():
+        try:
+            if conn.info.transaction_status == TransactionStatus.IDLE:
+                _flush_outside_a_transaction(conn)
+            else:
+                conn.execute(command)
+        except pg_errors.UndefinedFunction:
+            # A schema older than migration 0007: its triggers never defer, so there
+            # is nothing to send, and the COMMIT before the failed SELECT went through.
+            pass
+
+
+def _flush_outside_a_transaction(conn: psycopg.Connection[Any]) -> None:
+    """Nothing to commit (the block committed itself, or ran in autocommit): send
+    what its commits kept, in an implicit transaction of its own."""
+    if conn.autocommit:
+        conn.execute(_FLUSH)
+        return
+    conn.autocommit = True
+    try:
+        conn.execute(_FLUSH)
+    finally:
+        conn.autocommit = False
