@@ -38,10 +38,17 @@ _ROLLBACK_AND_FLUSH = b"ROLLBACK; " + _FLUSH
 
 def deferred_connect_kwargs(url: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """`kwargs` for psycopg.connect with the deferred mode added to the `options`
-    that `kwargs` (or else the URL) already give."""
+    that `kwargs` (or else the URL) already give, unless they choose a mode
+    themselves (`-c attune.notify_mode=immediate`) or are explicitly empty
+    (`options=""`: no startup options at all, for a pooler that refuses them; the
+    sessions then notify in immediate mode)."""
     given = kwargs.get("options")
+    if given == "":
+        return {key: value for key, value in kwargs.items() if key != "options"}
     if given is None:
         given = conninfo_to_dict(url).get("options")
+    if given and "attune.notify_mode" in str(given):
+        return dict(kwargs)
     options = f"{given} {DEFERRED_OPTION}" if given else DEFERRED_OPTION
     return {**kwargs, "options": options}
 

@@ -18,6 +18,8 @@ import sqlalchemy
 from .bulk import bulk_insert
 from .claims import ClaimResult, measure_claims
 from .clients import Clients, check_same_sql, connect
+from .ingest import IngestResult, LatencyResult, measure_ingest, measure_latency
+from .notify_report import NOTIFY_TARGETS, NotifyFigures, notify_table
 from .paging import paging
 from .report import Timings, results_json, table, targets, write
 from .scratch import scratch_database
@@ -67,9 +69,22 @@ def operations(c: Clients, s: Settings, ids: list[int], refs: list[str]) -> Iter
     yield bulk_insert(c, s)
 
 
-def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], str]:
+def notifications(url: str, s: Settings, claims: list[ClaimResult]) -> NotifyFigures:
+    """Ingest with notifications on and off, and the wake-up latency under load (last:
+    they write many events, which would change the plans of the seeded reads)."""
+    ingest: list[IngestResult] = []
+    for writers in s.ingest_writers:
+        log(f"ingest, {writers} writer(s): notifications on / off / immediate, interleaved")
+        ingest.append(measure_ingest(url, writers, s.ingest_seconds, s.ingest_rounds))
+    log("wake-up latency under 8 writers")
+    latency: LatencyResult = measure_latency(url, 8, s.ingest_seconds)
+    return NotifyFigures(ingest, latency, claims)
+
+
+def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], NotifyFigures, str]:
     """Seed, measure the claims (first: later operations leave created enforcements
-    behind), then every operation; the timings, the claims and the server version."""
+    behind), then every operation, then the notification rows; the timings, the
+    claims, the notification figures and the server version."""
     c = connect(url)
     try:
         ids, refs = seed(c, s)
@@ -82,8 +97,9 @@ def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], str]:
             log(f"{operation.name}: {operation.repetitions} repetitions")
             timings[operation.name] = measure(operation)
         check_same_sql(c)
+        figures = notifications(url, s, claims)
         version = c.checker.execute("SHOW server_version").fetchone()
-        return timings, claims, str(version[0] if version else "?")
+        return timings, claims, figures, str(version[0] if version else "?")
     finally:
         c.close()
 
@@ -107,6 +123,9 @@ def metadata(s: Settings, server: str, load: tuple[float, ...], seconds: float) 
             "paging_events": s.paging_rows,
             "bulk": s.bulk_rows,
             "claim_pool": s.claim_pool,
+            "ingest_writers": list(s.ingest_writers),
+            "ingest_seconds_per_round": s.ingest_seconds,
+            "ingest_rounds": s.ingest_rounds,
         },
         "repetitions": {
             "single_row": s.single_repetitions,
@@ -129,12 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     load, started = os.getloadavg(), time.perf_counter()
     log(f"{s.mode} run")
     with scratch_database() as url:
-        timings, claims, server = run(url, s)
+        timings, claims, figures, server = run(url, s)
     checks = targets(f"bulk_insert_{s.bulk_rows}")
     info = metadata(s, server, load, time.perf_counter() - started)
     heading = f"attune_common benchmark, {info['date']}, PostgreSQL {server}\n{s.describe()}\n"
-    text = heading + "\n" + table(timings, claims, checks)
-    write(Path(__file__).parent, text, results_json(timings, claims, checks, info))
+    text = heading + "\n" + table(timings, claims, checks) + "\n\n" + notify_table(figures)
+    document = results_json(timings, claims, checks, info)
+    document.update(figures.as_json())
+    document["notify_targets"] = {
+        target.describe(): target.as_json_of(figures) for target in NOTIFY_TARGETS
+    }
+    write(Path(__file__).parent, text, document)
     print(text)
     return 0
 

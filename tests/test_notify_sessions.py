@@ -49,6 +49,14 @@ def test_deferred_option_keeps_the_options_given() -> None:
     assert from_url["options"] == f"-cwork_mem=8MB {DEFERRED_OPTION}"
 
 
+def test_a_database_can_choose_the_immediate_mode(database_url: str) -> None:
+    for options in ("-c attune.notify_mode=immediate", ""):
+        with Database(database_url, max_size=1, options=options) as database:
+            with database.connection() as conn:
+                mode = conn.execute("SELECT current_setting('attune.notify_mode', true)")
+                assert mode.fetchone() in (("immediate",), (None,))
+
+
 def test_a_database_block_notifies_after_it_commits(db: Database, listener: Conn) -> None:
     notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     with db.connection() as conn:
