@@ -67,11 +67,9 @@ def private_server() -> Iterator[PrivateServer]:
         os.chown(directory, user.pw_uid, user.pw_gid)
     server = PrivateServer(directory, select_random())
     try:
+        initdb = [_bin("initdb"), "-D", str(directory / "data"), "-U", "postgres"]
         subprocess.run(
-            _as_server_user(
-                [_bin("initdb"), "-D", str(directory / "data"), "-U", "postgres", "-A", "trust"]
-                + ["--no-sync", "--no-instructions"]
-            ),
+            _as_server_user([*initdb, "-A", "trust", "--no-sync", "--no-instructions"]),
             check=True,
             capture_output=True,
             timeout=STEP_TIMEOUT,
