@@ -51,10 +51,12 @@ def test_deferred_option_keeps_the_options_given() -> None:
 
 def test_a_database_can_choose_the_immediate_mode(database_url: str) -> None:
     for options in ("-c attune.notify_mode=immediate", ""):
-        with Database(database_url, max_size=1, options=options) as database:
-            with database.connection() as conn:
-                mode = conn.execute("SELECT current_setting('attune.notify_mode', true)")
-                assert mode.fetchone() in (("immediate",), (None,))
+        with (
+            Database(database_url, max_size=1, options=options) as database,
+            database.connection() as conn,
+        ):
+            mode = conn.execute("SELECT current_setting('attune.notify_mode', true)")
+            assert mode.fetchone() in (("immediate",), (None,))
 
 
 def test_a_database_block_notifies_after_it_commits(db: Database, listener: Conn) -> None:
