@@ -31,9 +31,11 @@ DEFERRED_OPTION = "-c attune.notify_mode=deferred"
 """The libpq `options` switch that puts a session in the deferred mode (sent in the
 startup packet: no round trip, and `RESET ALL` returns to it)."""
 
-_FLUSH = b"SELECT attune.flush_notices()"
-_COMMIT_AND_FLUSH = b"COMMIT; " + _FLUSH
-_ROLLBACK_AND_FLUSH = b"ROLLBACK; " + _FLUSH
+# The commands that end a deferred session's transaction (one message each, so one
+# round trip, as a plain COMMIT). An asyncio twin sends the same ones.
+FLUSH = b"SELECT attune.flush_notices()"
+COMMIT_AND_FLUSH = b"COMMIT; " + FLUSH
+ROLLBACK_AND_FLUSH = b"ROLLBACK; " + FLUSH
 
 
 def deferred_connect_kwargs(url: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,13 +57,13 @@ def deferred_connect_kwargs(url: str, kwargs: Mapping[str, Any]) -> dict[str, An
 
 def commit(conn: psycopg.Connection[Any]) -> None:
     """Commit, then send the notices this session kept, in the same round trip."""
-    _end(conn, _COMMIT_AND_FLUSH)
+    _end(conn, COMMIT_AND_FLUSH)
 
 
 def rollback(conn: psycopg.Connection[Any]) -> None:
     """Roll back, then send what earlier commits of the block kept (a block that
     called `conn.commit()` itself), in the same round trip."""
-    _end(conn, _ROLLBACK_AND_FLUSH)
+    _end(conn, ROLLBACK_AND_FLUSH)
 
 
 def _end(conn: psycopg.Connection[Any], command: bytes) -> None:
@@ -81,10 +83,10 @@ def _flush_outside_a_transaction(conn: psycopg.Connection[Any]) -> None:
     """Nothing to commit (the block committed itself, or ran in autocommit): send
     what its commits kept, in an implicit transaction of its own."""
     if conn.autocommit:
-        conn.execute(_FLUSH)
+        conn.execute(FLUSH)
         return
     conn.autocommit = True
     try:
-        conn.execute(_FLUSH)
+        conn.execute(FLUSH)
     finally:
         conn.autocommit = False

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 
 from attune_common.notify import ChangeNotice, Resync
+from tests.builders import unique_name
 
 Conn = psycopg.Connection[Any]
 WAIT = 5.0  # seconds a listener waits for a notice that should come
@@ -41,3 +42,21 @@ def mentions(ids: Iterable[int]) -> Callable[[ChangeNotice], bool]:
         return bool(p["min_id"] <= high and low <= p["max_id"])
 
     return check
+
+
+def until_marker(
+    notices: Iterable[ChangeNotice | Resync], writer: Conn, channel: str
+) -> list[ChangeNotice]:
+    """The notices that arrive before a marker `writer` sends on `channel` now (and
+    commits): notices arrive in commit order, so once the marker is in, everything
+    committed before it is too, and no timeout has to run out."""
+    marker = unique_name("marker")
+    writer.execute("SELECT pg_notify(%s, %s)", (channel, marker))
+    writer.commit()
+    found: list[ChangeNotice] = []
+    for notice in notices:
+        if isinstance(notice, ChangeNotice):
+            if notice.payload == {"raw": marker}:
+                return found
+            found.append(notice)
+    raise AssertionError("the marker never arrived")

@@ -26,7 +26,7 @@ from attune_common.repositories import (
 )
 from tests.builders import ExecutionFixture, unique_name, unique_ref
 from tests.helpers import refused
-from tests.listening import WAIT, Conn, first_match, mentions, of_id
+from tests.listening import WAIT, Conn, first_match, mentions, of_id, until_marker
 
 LIMIT = 8000  # bytes pg_notify accepts in a payload, less one
 
@@ -132,26 +132,26 @@ def test_notification_channel_of_63_bytes_is_accepted(conn: Conn) -> None:
 
 
 def test_create_many_sends_one_summary_notice(conn: Conn, listener: Conn) -> None:
-    notices = listen(listener, EVENT_CHANNEL, timeout=1.5)
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     ref = unique_ref("trigger")
     events = EventRepository(conn).create_many([CreateEventInput(trigger_ref=ref)] * 300)
     conn.commit()
 
     ids = [event.id for event in events]
-    mine = [n for n in notices if mentions(ids)(n)]
+    mine = [n for n in until_marker(notices, conn, EVENT_CHANNEL) if mentions(ids)(n)]
     assert len(mine) == 1
     assert mine[0].payload["count"] == 300
     assert (mine[0].payload["min_id"], mine[0].payload["max_id"]) == (min(ids), max(ids))
 
 
 def test_a_statement_of_a_few_rows_sends_their_ids(conn: Conn, listener: Conn) -> None:
-    notices = listen(listener, EVENT_CHANNEL, timeout=1.5)
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     ref = unique_ref("trigger")
     events = EventRepository(conn).create_many([CreateEventInput(trigger_ref=ref)] * 3)
     conn.commit()
 
     ids = [event.id for event in events]
-    mine = [n for n in notices if mentions(ids)(n)]
+    mine = [n for n in until_marker(notices, conn, EVENT_CHANNEL) if mentions(ids)(n)]
     assert [n.payload for n in mine] == [
         {"op": "insert", "table": "event", "count": 3, "ids": sorted(ids)}
     ]
@@ -163,13 +163,13 @@ def test_a_claim_of_several_rows_sends_one_notice(conn: Conn, listener: Conn) ->
         ExecutionFixture.unique().with_(action_ref=action_ref).create(conn) for _ in "abc"
     ]
     conn.commit()
-    notices = listen(listener, EXECUTION_CHANNEL, timeout=1.5)
+    notices = listen(listener, EXECUTION_CHANNEL, timeout=WAIT)
     claimed = ExecutionRepository(conn).claim_requested(10, action_refs=[action_ref])
     conn.commit()
 
     ids = sorted(e.id for e in executions)
     assert sorted(e.id for e in claimed) == ids
-    mine = [n for n in notices if mentions(ids)(n)]
+    mine = [n for n in until_marker(notices, conn, EXECUTION_CHANNEL) if mentions(ids)(n)]
     assert [n.payload for n in mine] == [
         {"op": "update", "table": "execution", "count": 3, "ids": ids}
     ]

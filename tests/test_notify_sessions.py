@@ -15,7 +15,7 @@ from attune_common.deferred_notices import DEFERRED_OPTION, deferred_connect_kwa
 from attune_common.notify import EVENT_CHANNEL, listen, notifications_off
 from attune_common.repositories import EventRepository
 from tests.builders import EventFixture
-from tests.listening import QUIET, WAIT, Conn, first_match, of_id
+from tests.listening import WAIT, Conn, first_match, of_id, until_marker
 
 PENDING = "SELECT coalesce(current_setting('attune.pending_notices', true), '')"
 NOTIFY_SETTING = "SELECT coalesce(current_setting('attune.notify', true), '')"
@@ -33,8 +33,17 @@ def db(database_url: str) -> Iterator[Database]:
         yield database
 
 
-def seen_ids(notices: Iterator[Any]) -> set[int]:
-    return {n.payload.get("id") for n in notices if n.payload.get("op") == "insert"}
+@pytest.fixture
+def marker(connect: Any) -> Conn:
+    """A session that sends the marker ending what a test waits for (`until_marker`)."""
+    conn: Conn = connect()
+    return conn
+
+
+def seen_ids(notices: Iterator[Any], marker: Conn) -> set[int]:
+    """The ids of the inserts notified before a marker sent now."""
+    received = until_marker(notices, marker, EVENT_CHANNEL)
+    return {n.payload.get("id") for n in received if n.payload.get("op") == "insert"}
 
 
 def test_database_sessions_start_in_deferred_mode(db: Database) -> None:
@@ -69,24 +78,26 @@ def test_a_database_block_notifies_after_it_commits(db: Database, listener: Conn
     assert notice.payload["trigger_ref"] == event.trigger_ref
 
 
-def test_a_database_block_that_fails_notifies_nothing(db: Database, listener: Conn) -> None:
-    notices = listen(listener, EVENT_CHANNEL, timeout=QUIET)
+def test_a_database_block_that_fails_notifies_nothing(
+    db: Database, listener: Conn, marker: Conn
+) -> None:
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     with pytest.raises(RuntimeError), db.connection() as conn:
         event = EventFixture.unique().create(conn)
         raise RuntimeError("abandon the block")
-    assert event.id not in seen_ids(notices)
+    assert event.id not in seen_ids(notices, marker)
 
 
 def test_a_block_that_committed_itself_then_failed_notifies_what_it_committed(
-    db: Database, listener: Conn
+    db: Database, listener: Conn, marker: Conn
 ) -> None:
-    notices = listen(listener, EVENT_CHANNEL, timeout=1.0)
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     with pytest.raises(RuntimeError), db.connection() as conn:
         committed = EventFixture.unique().create(conn)
         conn.commit()
         rolled_back = EventFixture.unique().create(conn)
         raise RuntimeError("abandon the block")
-    seen = seen_ids(notices)
+    seen = seen_ids(notices, marker)
     assert committed.id in seen
     assert rolled_back.id not in seen
 
@@ -119,15 +130,17 @@ def test_a_plain_session_notifies_in_its_own_commit(conn: Conn, listener: Conn) 
     assert first_match(notices, of_id("event", event.id, "insert")) is not None
 
 
-def test_notifications_off_silences_only_the_block(conn: Conn, listener: Conn) -> None:
-    notices = listen(listener, EVENT_CHANNEL, timeout=1.0)
+def test_notifications_off_silences_only_the_block(
+    conn: Conn, listener: Conn, marker: Conn
+) -> None:
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     with notifications_off(conn):
         quiet = EventFixture.unique().create(conn)
     heard_same_transaction = EventFixture.unique().create(conn)
     conn.commit()
     heard_next_transaction = EventFixture.unique().create(conn)
     conn.commit()
-    seen = seen_ids(notices)
+    seen = seen_ids(notices, marker)
     assert quiet.id not in seen
     assert {heard_same_transaction.id, heard_next_transaction.id} <= seen
 
@@ -142,13 +155,15 @@ def test_notifications_off_leaves_nothing_behind(conn: Conn) -> None:
     assert conn.execute(NOTIFY_SETTING).fetchone() == ("",)
 
 
-def test_notifications_off_on_an_autocommit_connection(connect: Any, listener: Conn) -> None:
+def test_notifications_off_on_an_autocommit_connection(
+    connect: Any, listener: Conn, marker: Conn
+) -> None:
     writer: Conn = connect(autocommit=True)
-    notices = listen(listener, EVENT_CHANNEL, timeout=1.0)
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     with notifications_off(writer):
         first, second = EventFixture.unique().create(writer), EventFixture.unique().create(writer)
     heard = EventFixture.unique().create(writer)
-    seen = seen_ids(notices)
+    seen = seen_ids(notices, marker)
     assert not {first.id, second.id} & seen
     assert heard.id in seen
     assert writer.execute(NOTIFY_SETTING).fetchone() == ("",)
@@ -165,12 +180,12 @@ def test_notifications_off_block_that_raises_is_rolled_back_on_autocommit(
     assert writer.execute(NOTIFY_SETTING).fetchone() == ("",)
 
 
-def test_notifications_off_in_a_database_block(db: Database, listener: Conn) -> None:
-    notices = listen(listener, EVENT_CHANNEL, timeout=1.0)
+def test_notifications_off_in_a_database_block(db: Database, listener: Conn, marker: Conn) -> None:
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     with db.connection() as conn, notifications_off(conn):
         quiet = EventFixture.unique().create(conn)
     with db.connection() as conn:
         heard = EventFixture.unique().create(conn)
-    seen = seen_ids(notices)
+    seen = seen_ids(notices, marker)
     assert quiet.id not in seen
     assert heard.id in seen
