@@ -131,30 +131,23 @@ def test_notification_channel_of_63_bytes_is_accepted(conn: Conn) -> None:
     assert len(notification.channel.encode()) == 63
 
 
-def test_create_many_sends_one_summary_notice(conn: Conn, listener: Conn) -> None:
+def summary_of(ids: list[int]) -> dict[str, Any]:
+    """What a statement that inserted these events sends (ids listed up to 50)."""
+    ordered = sorted(ids)
+    shown = {"ids": ordered} if len(ids) <= 50 else {"min_id": ordered[0], "max_id": ordered[-1]}
+    return {"op": "insert", "table": "event", "count": len(ids), **shown}
+
+
+@pytest.mark.parametrize("rows", [3, 50, 51, 300])
+def test_create_many_sends_one_summary_notice(conn: Conn, listener: Conn, rows: int) -> None:
     notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     ref = unique_ref("trigger")
-    events = EventRepository(conn).create_many([CreateEventInput(trigger_ref=ref)] * 300)
+    events = EventRepository(conn).create_many([CreateEventInput(trigger_ref=ref)] * rows)
     conn.commit()
 
     ids = [event.id for event in events]
     mine = [n for n in until_marker(notices, conn, EVENT_CHANNEL) if mentions(ids)(n)]
-    assert len(mine) == 1
-    assert mine[0].payload["count"] == 300
-    assert (mine[0].payload["min_id"], mine[0].payload["max_id"]) == (min(ids), max(ids))
-
-
-def test_a_statement_of_a_few_rows_sends_their_ids(conn: Conn, listener: Conn) -> None:
-    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
-    ref = unique_ref("trigger")
-    events = EventRepository(conn).create_many([CreateEventInput(trigger_ref=ref)] * 3)
-    conn.commit()
-
-    ids = [event.id for event in events]
-    mine = [n for n in until_marker(notices, conn, EVENT_CHANNEL) if mentions(ids)(n)]
-    assert [n.payload for n in mine] == [
-        {"op": "insert", "table": "event", "count": 3, "ids": sorted(ids)}
-    ]
+    assert [n.payload for n in mine] == [summary_of(ids)]
 
 
 def test_a_claim_of_several_rows_sends_one_notice(conn: Conn, listener: Conn) -> None:
