@@ -31,6 +31,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from .db import database_url
@@ -42,6 +43,11 @@ EXECUTION_CHANNEL = "attune_execution"
 INQUIRY_CHANNEL = "attune_inquiry"
 
 logger = logging.getLogger("attune_common.notify")
+
+KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10}
+"""TCP keepalives of `follow()`'s connection (unless its URL sets them): an idle
+listener whose server vanished without closing the connection (a network cut, a
+crashed host) notices within about a minute, instead of waiting forever."""
 
 _LISTEN = sql.SQL("LISTEN {}")
 _UNLISTEN = sql.SQL("UNLISTEN {}")
@@ -175,12 +181,17 @@ def follow(
     """
     check_channels(channels)
     target = database_url(url)
+    with translated():  # an unparsable URL fails here, not in a retry loop
+        given = conninfo_to_dict(target)
+    keepalives = {key: value for key, value in KEEPALIVES.items() if key not in given}
     deadline = deadline_of(timeout)
     delays = backoff.delays()
     reason = "started"
     while True:
         try:
-            conn = psycopg.connect(target, autocommit=True, connect_timeout=connect_timeout)
+            conn = psycopg.connect(
+                target, autocommit=True, connect_timeout=connect_timeout, **keepalives
+            )
         except psycopg.Error as exc:
             if not _wait_to_retry(next(delays), exc, deadline):
                 return

@@ -118,3 +118,15 @@ def test_follow_gives_up_at_its_timeout_while_no_server_answers() -> None:
 
     assert finishes(scenario)
     assert items == []
+
+
+def test_backoff_grows_to_its_maximum_with_jitter() -> None:
+    delays = Backoff(initial=0.1, factor=2.0, maximum=1.0).delays()
+    drawn = [next(delays) for _ in range(8)]
+    bounds = [0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0, 1.0]
+    assert all(bound / 2 <= delay <= bound for delay, bound in zip(drawn, bounds, strict=True))
+
+
+def test_follow_refuses_an_unparsable_url() -> None:
+    with pytest.raises(AttuneError):
+        next(follow("postgresql://[::1", unique_name("chan")))
