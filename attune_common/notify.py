@@ -49,8 +49,8 @@ KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 30, "keepalive
 listener whose server vanished without closing the connection (a network cut, a
 crashed host) notices within about a minute, instead of waiting forever."""
 
-_LISTEN = sql.SQL("LISTEN {}")
-_UNLISTEN = sql.SQL("UNLISTEN {}")
+LISTEN = sql.SQL("LISTEN {}")
+UNLISTEN = sql.SQL("UNLISTEN {}")
 _NOTIFICATIONS_OFF = (
     "SELECT current_setting('attune.notify', true), set_config('attune.notify', 'off', true)"
 )
@@ -136,7 +136,7 @@ def listen(
 
 def _listen(conn: psycopg.Connection[Any], channels: tuple[str, ...]) -> None:
     for channel in channels:
-        conn.execute(_LISTEN.format(sql.Identifier(channel)))
+        conn.execute(LISTEN.format(sql.Identifier(channel)))
 
 
 def _notices(
@@ -148,7 +148,7 @@ def _notices(
     finally:
         with suppress(psycopg.Error):
             for channel in channels:
-                conn.execute(_UNLISTEN.format(sql.Identifier(channel)))
+                conn.execute(UNLISTEN.format(sql.Identifier(channel)))
 
 
 def _received(conn: psycopg.Connection[Any], deadline: float | None) -> Iterator[ChangeNotice]:
