@@ -7,7 +7,9 @@ run in the deferred mode of the schema (migration 0007): the triggers keep each
 notice in the session setting `attune.pending_notices` (kept if the transaction
 commits, dropped if it rolls back), and the transaction ends with one message,
 `COMMIT; SELECT attune.flush_notices()`, whose second statement sends the kept
-notices in a short transaction of its own that does not wait for the WAL flush.
+notices in a short transaction of its own that does not wait for the WAL flush. A
+transaction that kept nothing (the session hears of the first notice kept through a
+NOTICE, SQLSTATE ATN01) ends with a plain COMMIT.
 Every committed change still wakes listeners, a moment after its commit; rolled-back
 work still sends nothing.
 
@@ -17,8 +19,9 @@ the immediate mode: its triggers notify in the writing transaction, as before.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -55,28 +58,67 @@ def deferred_connect_kwargs(url: str, kwargs: Mapping[str, Any]) -> dict[str, An
     return {**kwargs, "options": options}
 
 
+KEPT_SQLSTATE = "ATN01"
+"""The SQLSTATE of the NOTICE a deferred session receives when its transaction keeps
+its first notice (so a transaction that kept none can end with a plain COMMIT)."""
+
+
+class _Kept:
+    """A connection's notice handler: whether a notice may be kept since the last flush."""
+
+    __slots__ = ("kept",)
+
+    def __init__(self) -> None:
+        self.kept = False
+
+    def __call__(self, diagnostic: psycopg.errors.Diagnostic) -> None:
+        if diagnostic.sqlstate == KEPT_SQLSTATE:
+            self.kept = True
+
+
+_watched: WeakKeyDictionary[psycopg.Connection[Any], _Kept] = WeakKeyDictionary()
+
+
 def commit(conn: psycopg.Connection[Any]) -> None:
-    """Commit, then send the notices this session kept, in the same round trip."""
-    _end(conn, COMMIT_AND_FLUSH)
+    """Commit; if this session kept notices, send them in the same round trip."""
+    _end(conn, COMMIT_AND_FLUSH, conn.commit)
 
 
 def rollback(conn: psycopg.Connection[Any]) -> None:
-    """Roll back, then send what earlier commits of the block kept (a block that
-    called `conn.commit()` itself), in the same round trip."""
-    _end(conn, ROLLBACK_AND_FLUSH)
+    """Roll back; send what earlier commits of the block kept (a block that called
+    `conn.commit()` itself), in the same round trip."""
+    _end(conn, ROLLBACK_AND_FLUSH, conn.rollback)
 
 
-def _end(conn: psycopg.Connection[Any], command: bytes) -> None:
+def _end(conn: psycopg.Connection[Any], command: bytes, plain: Callable[[], None]) -> None:
+    watcher = _watched.get(conn)
     with translated():
-        try:
-            if conn.info.transaction_status == TransactionStatus.IDLE:
-                _flush_outside_a_transaction(conn)
-            else:
-                conn.execute(command)
-        except pg_errors.UndefinedFunction:
-            # A schema older than migration 0007: its triggers never defer, so there
-            # is nothing to send, and the COMMIT before the failed SELECT went through.
-            pass
+        if watcher is None:  # not watched yet: flush whatever may be kept, then watch
+            _end_and_flush(conn, command)
+            _watch(conn)
+        elif not watcher.kept:
+            plain()
+        else:
+            _end_and_flush(conn, command)
+            watcher.kept = False
+
+
+def _watch(conn: psycopg.Connection[Any]) -> None:
+    watcher = _Kept()
+    conn.add_notice_handler(watcher)
+    _watched[conn] = watcher
+
+
+def _end_and_flush(conn: psycopg.Connection[Any], command: bytes) -> None:
+    try:
+        if conn.info.transaction_status == TransactionStatus.IDLE:
+            _flush_outside_a_transaction(conn)
+        else:
+            conn.execute(command)
+    except pg_errors.UndefinedFunction:
+        # A schema older than migration 0007: its triggers never defer, so there is
+        # nothing to send, and the COMMIT before the failed SELECT went through.
+        pass
 
 
 def _flush_outside_a_transaction(conn: psycopg.Connection[Any]) -> None:

@@ -18,10 +18,12 @@
 -- * deferred (sessions of attune_common's Database, set in the startup packet): the
 --   notice is kept in the session setting attune.pending_notices (a set_config
 --   that a rollback drops and a commit keeps) and the client ends the
---   transaction with "COMMIT; SELECT attune.flush_notices()" in one message:
---   flush_notices() sends them in a short transaction of its own that does not wait
---   for the WAL flush, so the lock is held only briefly. A transaction that
---   accumulates more than 32 notices sends the rest immediately.
+--   transaction with "COMMIT; SELECT attune.flush_notices()" in one message, in
+--   which flush_notices() sends them in a short transaction of its own that does not
+--   wait for the WAL flush, so the lock is held only briefly. The first notice kept
+--   raises a NOTICE (SQLSTATE ATN01) so that the client knows; a transaction that
+--   kept none ends with a plain COMMIT. Past 64,000 bytes of kept notices, the
+--   rest are sent immediately.
 -- attune.notify = 'off', transaction-local (attune_common.notify.notifications_off),
 -- silences the writes of a transaction.
 
@@ -51,7 +53,10 @@ $$;
 
 -- Send one notice (its payload's text) now, or keep it for flush_notices() in a
 -- deferred session. Kept notices are lines of "<channel as a JSON string> TAB
--- <payload>": JSON text holds neither a raw tab nor a raw newline.
+-- <payload>": JSON text holds neither a raw tab nor a raw newline. The first one
+-- kept also tells the client (a NOTICE with SQLSTATE ATN01), so that transactions
+-- that kept nothing end with a plain COMMIT; a session that would not receive that
+-- NOTICE (client_min_messages above notice) sends at once instead.
 CREATE FUNCTION attune.send_notice(channel text, notice text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -60,9 +65,14 @@ BEGIN
     IF current_setting('attune.notify_mode', true) = 'deferred' THEN
         pending := current_setting('attune.pending_notices', true);
         IF pending IS NULL OR pending = '' THEN
-            PERFORM set_config('attune.pending_notices',
-                to_jsonb(channel)::text || E'\t' || notice, false);
-            RETURN;
+            IF current_setting('client_min_messages') IN
+                    ('debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'log', 'notice') THEN
+                PERFORM set_config('attune.pending_notices',
+                    to_jsonb(channel)::text || E'\t' || notice, false);
+                RAISE NOTICE USING MESSAGE = 'attune: change notices kept until COMMIT',
+                    ERRCODE = 'ATN01';
+                RETURN;
+            END IF;
         ELSIF octet_length(pending) < 64000 THEN
             PERFORM set_config('attune.pending_notices',
                 pending || E'\n' || to_jsonb(channel)::text || E'\t' || notice, false);

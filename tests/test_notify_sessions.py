@@ -189,3 +189,34 @@ def test_notifications_off_in_a_database_block(db: Database, listener: Conn, mar
     seen = seen_ids(notices, marker)
     assert quiet.id not in seen
     assert heard.id in seen
+
+
+def test_blocks_that_write_or_not_in_turn_notify_their_writes(
+    db: Database, listener: Conn, marker: Conn
+) -> None:
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
+    written = []
+    for _ in range(2):
+        with db.connection() as conn:
+            written.append(EventFixture.unique().create(conn))
+        with db.connection() as conn:  # reads only: ends with a plain COMMIT
+            EventRepository(conn).get_by_id(written[-1].id)
+    with pytest.raises(RuntimeError), db.connection() as conn:
+        rolled_back = EventFixture.unique().create(conn)
+        raise RuntimeError("abandon the block")
+    with db.connection() as conn:
+        written.append(EventFixture.unique().create(conn))
+    seen = seen_ids(notices, marker)
+    assert {event.id for event in written} <= seen
+    assert rolled_back.id not in seen
+
+
+def test_a_session_that_hides_notices_from_itself_notifies_at_commit(
+    db: Database, listener: Conn
+) -> None:
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
+    with db.connection() as conn:
+        conn.execute("SET LOCAL client_min_messages = warning")
+        event = EventFixture.unique().create(conn)
+        assert conn.execute(PENDING).fetchone() == ("",)  # sent in the transaction
+    assert first_match(notices, of_id("event", event.id, "insert")) is not None
