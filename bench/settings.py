@@ -25,7 +25,7 @@ class Settings:
     ingest_writers: tuple[int, ...] = (8,)
     """Writer processes of the ingest rows (notifications on / off), one row each."""
     ingest_seconds: float = 2.0
-    ingest_rounds: int = 2
+    ingest_rounds: int = 3
     claim_limit: int = 10
     page_size: int = 100
     latest_limit: int = 100
@@ -62,7 +62,7 @@ FULL = Settings(
     claim_pool=20_000,
     ingest_writers=(1, 2, 4, 8),
     ingest_seconds=3.0,
-    ingest_rounds=3,
+    ingest_rounds=5,
 )
 
 QUICK = Settings(
