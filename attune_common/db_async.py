@@ -29,16 +29,18 @@ from .errors import (
 from .pooling import (
     COMMIT,
     DEFAULT_URL,
-    RESET,
     ROLLBACK,
     URL_VARIABLE,
     PoolOptions,
     PoolSettings,
     backoff,
+    block_ended,
+    block_ending,
     connection_alive,
     database_url,
     describe,
-    watch_farewell,
+    note_statement,
+    watch_session,
 )
 
 __all__ = [
@@ -225,8 +227,29 @@ class AsyncDatabase:
 
 
 async def _configure(conn: AsyncConn) -> None:
-    """What the pool does to each new connection: watch for the server's farewell."""
-    watch_farewell(conn)
+    """What the pool does to each new connection: keep its session's state, and note
+    the statements that may change the session."""
+    watch_session(conn)
+    conn.cursor_factory = _watched_cursor(conn.cursor_factory)
+
+
+_WATCHED_CURSORS: dict[type[Any], type[Any]] = {}
+
+
+def _watched_cursor(base: type[Any]) -> type[Any]:
+    """The connection's cursor class (psycopg's, or an instrumented one such as
+    OpenTelemetry's) with an `execute` that tells the pool when its statement may
+    change the session."""
+    watched = _WATCHED_CURSORS.get(base)
+    if watched is None:
+
+        async def execute(self: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            note_statement(self.connection, query)
+            return await base.execute(self, query, params, **kwargs)
+
+        watched = type(f"Watched{base.__name__}", (base,), {"execute": execute})
+        _WATCHED_CURSORS[base] = watched
+    return watched
 
 
 async def _restore_defaults(conn: AsyncConn) -> None:
@@ -243,14 +266,17 @@ async def _restore_defaults(conn: AsyncConn) -> None:
 
 
 async def _finish(conn: AsyncConn, ending: bytes) -> None:
-    """End a lent connection's transaction with `ending` (COMMIT or ROLLBACK) and reset
-    its session, in one message; a connection already idle (autocommit, or the block
-    committed itself) is only reset."""
-    if conn.info.transaction_status == TransactionStatus.IDLE:
-        await conn.set_autocommit(True)  # else psycopg would open a transaction for it
-        await conn.execute(RESET, prepare=False)
-    else:
-        await conn.execute(ending + RESET, prepare=False)
+    """End a lent connection's transaction with `ending` (COMMIT or ROLLBACK), with the
+    flush of kept notices and the session reset when they are needed: one message, so
+    one round trip. A connection already idle (autocommit, or the block committed
+    itself) only gets the flush and reset, if any."""
+    idle = conn.info.transaction_status == TransactionStatus.IDLE
+    message = block_ending(conn, None if idle else ending)
+    if message is not None:
+        if idle:
+            await conn.set_autocommit(True)  # else psycopg would open a transaction
+        await conn.execute(message, prepare=False)
+    block_ended(conn)
     await _restore_defaults(conn)
 
 

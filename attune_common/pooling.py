@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import select
 import weakref
 from collections.abc import Callable, Mapping
@@ -31,6 +32,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import ConnStatus
 
+from .deferred_notices import FLUSH, KEPT_SQLSTATE, deferred_connect_kwargs
 from .errors import ValidationError
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/attune"
@@ -39,8 +41,8 @@ URL_VARIABLE = "ATTUNE_DATABASE_URL"
 RESET = b"RESET ALL; UNLISTEN *"
 """What returns a session to its defaults before the next borrower: the SETs and the
 LISTENs of the last one (client-side settings are restored by the pools)."""
-COMMIT = b"COMMIT; "
-ROLLBACK = b"ROLLBACK; "
+COMMIT = b"COMMIT"
+ROLLBACK = b"ROLLBACK"
 
 
 def database_url(url: str | None = None) -> str:
@@ -82,38 +84,106 @@ def describe(url: str) -> str:
 
 AnyConn = psycopg.Connection[Any] | psycopg.AsyncConnection[Any]
 
-# Pooled connections whose server said it is ending the session (see `watch_farewell`).
-_FAREWELLS: weakref.WeakSet[AnyConn] = weakref.WeakSet()
+
+@dataclass(slots=True)
+class SessionState:
+    """What a pool knows of one of its connections' server session, from what the
+    server said (notices) and what the borrower sent (statements), so that a block's
+    end sends only what is needed with its COMMIT or ROLLBACK."""
+
+    farewell: bool = False
+    """The server announced the end of the session (see `watch_session`)."""
+    notices_kept: bool = False
+    """A transaction kept deferred change notices, to be sent (`deferred_notices`)."""
+    changed: bool = False
+    """A statement may have changed session settings or LISTENs: reset them."""
 
 
-def watch_farewell(conn: AnyConn) -> None:
-    """Have a pooled connection remember when its server announces the end of its
-    session (each pool calls this on every new connection). The message comes before
-    the end of file - milliseconds before, on a busy server - and libpq takes it, on an
-    idle connection, as a mere notice that leaves the connection OK: a connection read
-    in that instant looked alive (in a test, 36 of 120 calls made just after a pool's
-    idle connections were terminated failed)."""
-    watched = weakref.ref(conn)
+_SESSIONS: weakref.WeakKeyDictionary[AnyConn, SessionState] = weakref.WeakKeyDictionary()
+_UNKNOWN = SessionState(notices_kept=True, changed=True)  # a connection no pool made
+
+
+def session_state(conn: AnyConn) -> SessionState:
+    """The state of a pooled connection's session (for one the pools did not make:
+    assume it needs everything)."""
+    return _SESSIONS.get(conn, _UNKNOWN)
+
+
+def watch_session(conn: AnyConn) -> None:
+    """Have a new pooled connection keep its `SessionState` (each pool calls this on
+    every connection it makes).
+
+    The server's farewell comes before the end of file - milliseconds before, on a
+    busy server - and libpq takes it, on an idle connection, as a mere notice that
+    leaves the connection OK: a connection read in that instant looked alive (in a
+    test, 36 of 120 calls made just after a pool's idle connections were terminated
+    failed). A deferred session hears of its first kept notice through a NOTICE too.
+    """
+    state = _SESSIONS[conn] = SessionState()
 
     def on_notice(diag: psycopg.errors.Diagnostic) -> None:
         sqlstate = diag.sqlstate or ""
-        if diag.severity_nonlocalized in ("FATAL", "PANIC") or sqlstate.startswith("57P"):
-            ended = watched()
-            if ended is not None:
-                _FAREWELLS.add(ended)
+        if sqlstate == KEPT_SQLSTATE:
+            state.notices_kept = True
+        elif diag.severity_nonlocalized in ("FATAL", "PANIC") or sqlstate.startswith("57P"):
+            state.farewell = True
 
     conn.add_notice_handler(on_notice)
+
+
+# A statement that may change the session beyond its transaction: SET, RESET, LISTEN,
+# DISCARD at the start of a statement, or set_config() anywhere. Anything else (an
+# UPDATE's "SET" among them) is not, so a usual block ends with a plain COMMIT.
+_SESSION_CHANGE = re.compile(
+    r"(?:^|;)\s*(?:set|reset|listen|discard)\b|set_config\s*\(", re.IGNORECASE | re.MULTILINE
+)
+_SESSION_CHANGE_BYTES = re.compile(_SESSION_CHANGE.pattern.encode(), re.IGNORECASE | re.MULTILINE)
+
+
+def note_statement(conn: AnyConn, query: object) -> None:
+    """Remember that `query`, about to run on a pooled connection, may change its
+    session (a query built with psycopg.sql is assumed to)."""
+    if isinstance(query, bytes):
+        changes = _SESSION_CHANGE_BYTES.search(query) is not None
+    elif isinstance(query, str):
+        changes = _SESSION_CHANGE.search(query) is not None
+    else:
+        changes = True
+    if changes:
+        state = _SESSIONS.get(conn)
+        if state is not None:
+            state.changed = True
+
+
+def block_ending(conn: AnyConn, ending: bytes | None) -> bytes | None:
+    """The one message that ends a lent connection's block: `ending` (COMMIT or
+    ROLLBACK; None when the connection is idle), then the flush of kept notices and the
+    session reset when they are needed. None when there is nothing to send."""
+    state = session_state(conn)
+    parts = [ending] if ending is not None else []
+    if state.notices_kept:
+        parts.append(FLUSH)
+    if state.changed:
+        parts.append(RESET)
+    return b"; ".join(parts) if parts else None
+
+
+def block_ended(conn: AnyConn) -> None:
+    """The block's end went through: the session is clean, nothing is kept."""
+    state = _SESSIONS.get(conn)
+    if state is not None:
+        state.notices_kept = state.changed = False
 
 
 def connection_alive(conn: AnyConn) -> bool:
     """Whether an idle connection is still usable, judged without a round trip: a
     server that ended the session (terminated, restarted, crashed) has left an error
     message and end-of-file on the socket, and reading them marks the connection bad
-    (the message alone does, on a connection `watch_farewell` watches)."""
+    (the message alone does, on a connection `watch_session` watches)."""
     pgconn = conn.pgconn
     try:
         while pgconn.status == ConnStatus.OK:
-            if conn in _FAREWELLS:
+            if session_state(conn).farewell:
                 return False
             readable, _, _ = select.select([pgconn.socket], [], [], 0)
             if not readable:
@@ -209,11 +279,14 @@ class PoolSettings:
         arguments = {name: given.get(name, default) for name, default in _POOL_DEFAULTS.items()}
         check_sizes(arguments["min_size"], arguments["max_size"], arguments["timeout"])
         check = given.get("check", True)
-        connect_options = {
-            **given.get("connect_options", {}),
-            "prepare_threshold": given.get("prepare_threshold", 5),
-        }
         resolved = database_url(url)
+        connect_options = deferred_connect_kwargs(
+            resolved,
+            {
+                **given.get("connect_options", {}),
+                "prepare_threshold": given.get("prepare_threshold", 5),
+            },
+        )
         listen_url = given.get("listen_url")
         return cls(
             url=resolved,

@@ -19,7 +19,9 @@ from .aio import ConcurrencyResult, async_operations, connect_async, measure_con
 from .bulk import bulk_insert
 from .claims import ClaimResult, measure_claims
 from .clients import Clients, check_same_sql, connect
+from .ingest import IngestResult, LatencyResult, measure_ingest, measure_latency
 from .json_depth import create_event_nested
+from .notify_report import NOTIFY_TARGETS, NotifyFigures, notify_table
 from .paging import paging
 from .pooled import pooled_transaction
 from .report import Timings, results_json, table, targets, write
@@ -75,9 +77,24 @@ def operations(
     yield bulk_insert(c, s)
 
 
-def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], list[ConcurrencyResult], str]:
+def notifications(url: str, s: Settings, claims: list[ClaimResult]) -> NotifyFigures:
+    """Ingest with notifications on and off, and the wake-up latency under load (last:
+    they write many events, which would change the plans of the seeded reads)."""
+    ingest: list[IngestResult] = []
+    for writers in s.ingest_writers:
+        log(f"ingest, {writers} writer(s): notifications on / off / immediate, interleaved")
+        ingest.append(measure_ingest(url, writers, s.ingest_seconds, s.ingest_rounds))
+    log("wake-up latency under 8 writers")
+    latency: LatencyResult = measure_latency(url, 8, s.ingest_seconds)
+    return NotifyFigures(ingest, latency, claims)
+
+
+def run(
+    url: str, s: Settings
+) -> tuple[Timings, list[ClaimResult], list[ConcurrencyResult], NotifyFigures, str]:
     """Seed, measure the claims (first: later operations leave created enforcements
-    behind), then every operation; the timings, the claims and the server version."""
+    behind), then every operation, then the notification rows; the timings, the
+    claims, the notification figures and the server version."""
     c = connect(url)
     try:
         ids, refs = seed(c, s)
@@ -99,8 +116,9 @@ def run(url: str, s: Settings) -> tuple[Timings, list[ClaimResult], list[Concurr
             a.close()
         log("50 tasks on an async pool against 50 threads on the sync Database")
         concurrency = measure_concurrency(url)
+        figures = notifications(url, s, claims)
         version = c.checker.execute("SHOW server_version").fetchone()
-        return timings, claims, concurrency, str(version[0] if version else "?")
+        return timings, claims, concurrency, figures, str(version[0] if version else "?")
     finally:
         c.close()
 
@@ -124,6 +142,9 @@ def metadata(s: Settings, server: str, load: tuple[float, ...], seconds: float) 
             "paging_events": s.paging_rows,
             "bulk": s.bulk_rows,
             "claim_pool": s.claim_pool,
+            "ingest_writers": list(s.ingest_writers),
+            "ingest_seconds_per_round": s.ingest_seconds,
+            "ingest_rounds": s.ingest_rounds,
         },
         "repetitions": {
             "single_row": s.single_repetitions,
@@ -157,12 +178,17 @@ def main(argv: list[str] | None = None) -> int:
     load, started = os.getloadavg(), time.perf_counter()
     log(f"{s.mode} run")
     with scratch_database() as url:
-        timings, claims, concurrency, server = run(url, s)
+        timings, claims, concurrency, figures, server = run(url, s)
     checks = targets(f"bulk_insert_{s.bulk_rows}")
     info = metadata(s, server, load, time.perf_counter() - started)
     heading = f"attune_common benchmark, {info['date']}, PostgreSQL {server}\n{s.describe()}\n"
     text = heading + "\n" + table(timings, claims, checks, concurrency)
+    text += "\n\n" + notify_table(figures)
     document = results_json(timings, claims, checks, info, concurrency)
+    document.update(figures.as_json())
+    document["notify_targets"] = {
+        target.describe(): target.as_json_of(figures) for target in NOTIFY_TARGETS
+    }
     write(Path(__file__).parent, text, document)
     print(text)
     return 0

@@ -1,9 +1,10 @@
 """Claims per second of `EnforcementRepository.claim_created`, by 1 and by N processes.
 
-Each worker process has its own autocommit connection (every claim commits on its
-own, as a replica's loop would) and claims batches of the pool's rule until nothing
-is left. Afterwards the claimed ids are checked: none twice, all of the pool, and
-none of the decoys (created enforcements of another rule, which must stay untouched).
+Each worker process has its own `Database` (a pool of one connection) and claims
+batches of the pool's rule until nothing is left, one `db.connection()` block (one
+transaction) per claim, as a replica's loop does. Afterwards the claimed ids are
+checked: none twice, all of the pool, and none of the decoys (created enforcements
+of another rule, which must stay untouched).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from threading import BrokenBarrierError
 from time import perf_counter_ns
 from typing import Any
 
-import psycopg
-
+from attune_common import Database
 from attune_common.repositories.event import EnforcementRepository
 
 from .clients import Clients
@@ -66,18 +66,20 @@ def claim_all(url: str, rule_ref: str, limit: int, start: Barrier) -> WorkerResu
     Warmed up with claims that are rolled back (the same statement and parameters, so
     it is prepared and planned as in the loop), then waits at `start` for the other
     workers and the clock."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        repository = EnforcementRepository(conn)
+    with Database(url, min_size=1, max_size=1) as db:
         for _ in range(WARMUP_CLAIMS):
-            with conn.transaction(force_rollback=True):
-                repository.claim_created(limit, rule_refs=[rule_ref])
+            with db.connection() as conn, conn.transaction(force_rollback=True):
+                EnforcementRepository(conn).claim_created(limit, rule_refs=[rule_ref])
         ids: list[int] = []
         claims = 0
         start.wait(START_TIMEOUT)
-        while batch := repository.claim_created(limit, rule_refs=[rule_ref]):
+        while True:
+            with db.connection() as conn:
+                batch = EnforcementRepository(conn).claim_created(limit, rule_refs=[rule_ref])
+            if not batch:
+                return WorkerResult(ids, claims, perf_counter_ns())
             claims += 1
             ids.extend(enforcement.id for enforcement in batch)
-        return WorkerResult(ids, claims, perf_counter_ns())
 
 
 def _worker(url: str, rule_ref: str, limit: int, start: Barrier, results: Queue[Any]) -> None:

@@ -22,6 +22,10 @@ class Settings:
     bulk_rows: int
     bulk_repetitions: int
     claim_pool: int
+    ingest_writers: tuple[int, ...] = (8,)
+    """Writer processes of the ingest rows (notifications on / off), one row each."""
+    ingest_seconds: float = 2.0
+    ingest_rounds: int = 3
     claim_limit: int = 10
     page_size: int = 100
     latest_limit: int = 100
@@ -56,6 +60,9 @@ FULL = Settings(
     bulk_rows=10_000,
     bulk_repetitions=5,
     claim_pool=20_000,
+    ingest_writers=(1, 2, 4, 8),
+    ingest_seconds=3.0,
+    ingest_rounds=5,
 )
 
 QUICK = Settings(

@@ -195,16 +195,3 @@ def test_listen_needs_an_autocommit_connection(conn: Conn) -> None:
 def test_listen_needs_a_channel(listener: Conn) -> None:
     with pytest.raises(AttuneError, match="channel"):
         listen(listener)
-
-
-def test_a_session_can_opt_out_of_notifications(conn: Conn, listener: Conn) -> None:
-    notices = listen(listener, EVENT_CHANNEL, timeout=1.0)
-    conn.execute("SET attune.notify = 'off'")
-    quiet = EventFixture.unique().create(conn)
-    conn.commit()
-    conn.execute("RESET attune.notify")
-    heard = EventFixture.unique().create(conn)
-    conn.commit()
-    seen = {n.payload["id"] for n in notices if n.payload.get("op") == "insert"}
-    assert heard.id in seen
-    assert quiet.id not in seen

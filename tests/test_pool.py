@@ -15,7 +15,7 @@ from psycopg.pq import TransactionStatus
 from attune_common import Database
 from attune_common.db import database_url as resolve_url
 from attune_common.errors import AlreadyExists, Unavailable, ValidationError
-from attune_common.repositories import PackRepository
+from attune_common.repositories import PackRepository, UpdatePackInput
 from tests.builders import PackFixture
 
 Conn = psycopg.Connection[Any]
@@ -250,3 +250,29 @@ def test_listen_connection_is_direct_autocommit_and_not_pooled(database_url: str
             assert db.pool.get_stats().get("pool_size", 0) <= 1
         finally:
             conn.close()
+
+
+def last_query_of(admin: Conn, pid: int) -> str:
+    time.sleep(0.05)  # pg_stat_activity is updated as the backend goes idle
+    row = admin.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_a_block_that_changed_no_setting_ends_with_a_plain_commit(
+    single: Database, connect: Connect
+) -> None:
+    admin = connect(autocommit=True)
+    with single.connection() as conn:
+        pid = backend_pid(conn)
+        pack = PackFixture.unique().create(conn)
+        PackRepository(conn).update(pack.id, UpdatePackInput(label="an UPDATE ... SET"))
+    assert last_query_of(admin, pid) == "COMMIT"
+
+    with single.connection() as conn:
+        conn.execute("SET work_mem = '9MB'")
+    assert last_query_of(admin, pid) == "COMMIT; RESET ALL; UNLISTEN *"
+
+    with single.connection() as conn:  # the reset was needed once, not for good
+        conn.execute("SELECT 1")
+    assert last_query_of(admin, pid) == "COMMIT"
