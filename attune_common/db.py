@@ -64,6 +64,7 @@ class Database:
             timeout=timeout,
             # [notify-scale] sessions start in the deferred notification mode
             kwargs=deferred_notices.deferred_connect_kwargs(self.url, connect_kwargs),
+            configure=deferred_notices.watch,  # [notify-scale] hears of kept notices
             name="attune",
             open=True,
         )

@@ -40,6 +40,14 @@ FLUSH = b"SELECT attune.flush_notices()"
 COMMIT_AND_FLUSH = b"COMMIT; " + FLUSH
 ROLLBACK_AND_FLUSH = b"ROLLBACK; " + FLUSH
 
+# For a pool that resets sessions in the same message (`COMMIT; <reset>`): the flush
+# must come BEFORE `RESET ALL` (which drops the kept notices), and `RESET ALL` in the
+# flush's implicit transaction would also reset its synchronous_commit = off, making
+# it wait for the WAL flush with the notify lock held; so send
+# `COMMIT; ` + FLUSH_THEN + `RESET ALL; UNLISTEN *` + ASYNC_AFTER_RESET.
+FLUSH_THEN = FLUSH + b"; "
+ASYNC_AFTER_RESET = b"; SELECT set_config('synchronous_commit', 'off', true)"
+
 
 def deferred_connect_kwargs(url: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """`kwargs` for psycopg.connect with the deferred mode added to the `options`
@@ -90,23 +98,36 @@ def rollback(conn: psycopg.Connection[Any]) -> None:
     _end(conn, ROLLBACK_AND_FLUSH, conn.rollback)
 
 
-def _end(conn: psycopg.Connection[Any], command: bytes, plain: Callable[[], None]) -> None:
-    watcher = _watched.get(conn)
-    with translated():
-        if watcher is None:  # not watched yet: flush whatever may be kept, then watch
-            _end_and_flush(conn, command)
-            _watch(conn)
-        elif not watcher.kept:
-            plain()
-        else:
-            _end_and_flush(conn, command)
-            watcher.kept = False
-
-
-def _watch(conn: psycopg.Connection[Any]) -> None:
+def watch(conn: psycopg.Connection[Any]) -> None:
+    """Start noticing when `conn`'s transactions keep notices (a pool's `configure`)."""
     watcher = _Kept()
     conn.add_notice_handler(watcher)
     _watched[conn] = watcher
+
+
+def needs_flush(conn: psycopg.Connection[Any]) -> bool:
+    """Whether ending `conn`'s transaction must send kept notices: it kept one since
+    the last flush, or nobody watched it (then assume it may have)."""
+    watcher = _watched.get(conn)
+    return watcher is None or watcher.kept
+
+
+def flushed(conn: psycopg.Connection[Any]) -> None:
+    """`conn`'s kept notices were sent."""
+    watcher = _watched.get(conn)
+    if watcher is not None:
+        watcher.kept = False
+
+
+def _end(conn: psycopg.Connection[Any], command: bytes, plain: Callable[[], None]) -> None:
+    with translated():
+        if not needs_flush(conn):
+            plain()
+            return
+        _end_and_flush(conn, command)
+        if conn not in _watched:
+            watch(conn)
+        flushed(conn)
 
 
 def _end_and_flush(conn: psycopg.Connection[Any], command: bytes) -> None:

@@ -220,3 +220,18 @@ def test_a_session_that_hides_notices_from_itself_notifies_at_commit(
         event = EventFixture.unique().create(conn)
         assert conn.execute(PENDING).fetchone() == ("",)  # sent in the transaction
     assert first_match(notices, of_id("event", event.id, "insert")) is not None
+
+
+def test_a_flush_before_a_session_reset_in_one_message_sends_and_clears(
+    connect: Any, listener: Conn
+) -> None:
+    """The order a pool that resets sessions in the COMMIT's message must use."""
+    from attune_common.deferred_notices import ASYNC_AFTER_RESET, FLUSH_THEN
+
+    writer: Conn = connect(options=DEFERRED_OPTION)
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
+    event = EventFixture.unique().create(writer)
+    writer.execute(b"COMMIT; " + FLUSH_THEN + b"RESET ALL; UNLISTEN *" + ASYNC_AFTER_RESET)
+    assert first_match(notices, of_id("event", event.id, "insert")) is not None
+    assert writer.execute(PENDING).fetchone() == ("",)
+    assert writer.execute("SHOW synchronous_commit").fetchone() == ("on",)
