@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from attune_common import Database
-from attune_common.deferred_notices import DEFERRED_OPTION, deferred_connect_kwargs
+from attune_common.deferred_notices import (
+    ASYNC_AFTER_RESET,
+    DEFERRED_OPTION,
+    FLUSH_THEN,
+    deferred_connect_kwargs,
+)
 from attune_common.notify import EVENT_CHANNEL, listen, notifications_off
 from attune_common.repositories import EventRepository
 from tests.builders import EventFixture
@@ -226,8 +231,6 @@ def test_a_flush_before_a_session_reset_in_one_message_sends_and_clears(
     connect: Any, listener: Conn
 ) -> None:
     """The order a pool that resets sessions in the COMMIT's message must use."""
-    from attune_common.deferred_notices import ASYNC_AFTER_RESET, FLUSH_THEN
-
     writer: Conn = connect(options=DEFERRED_OPTION)
     notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
     event = EventFixture.unique().create(writer)
