@@ -84,7 +84,9 @@ class _Kept:
             self.kept = True
 
 
-_watched: WeakKeyDictionary[psycopg.Connection[Any], _Kept] = WeakKeyDictionary()
+AnyConn = psycopg.Connection[Any] | psycopg.AsyncConnection[Any]
+
+_watched: WeakKeyDictionary[AnyConn, _Kept] = WeakKeyDictionary()
 
 
 def commit(conn: psycopg.Connection[Any]) -> None:
@@ -98,21 +100,22 @@ def rollback(conn: psycopg.Connection[Any]) -> None:
     _end(conn, ROLLBACK_AND_FLUSH, conn.rollback)
 
 
-def watch(conn: psycopg.Connection[Any]) -> None:
-    """Start noticing when `conn`'s transactions keep notices (a pool's `configure`)."""
+def watch(conn: AnyConn) -> None:
+    """Start noticing when `conn`'s transactions keep notices (a pool's `configure`;
+    sync or asyncio connections alike: the handler is a plain callable)."""
     watcher = _Kept()
     conn.add_notice_handler(watcher)
     _watched[conn] = watcher
 
 
-def needs_flush(conn: psycopg.Connection[Any]) -> bool:
+def needs_flush(conn: AnyConn) -> bool:
     """Whether ending `conn`'s transaction must send kept notices: it kept one since
     the last flush, or nobody watched it (then assume it may have)."""
     watcher = _watched.get(conn)
     return watcher is None or watcher.kept
 
 
-def flushed(conn: psycopg.Connection[Any]) -> None:
+def flushed(conn: AnyConn) -> None:
     """`conn`'s kept notices were sent."""
     watcher = _watched.get(conn)
     if watcher is not None:
