@@ -32,6 +32,12 @@ FLUSH = b"SELECT attune.flush_notices()"
 """What sends a deferred session's kept notices; the pools append it to the COMMIT or
 ROLLBACK that ends a block (one message, so one round trip, as a plain COMMIT)."""
 
+ASYNC_AGAIN = b"SELECT set_config('synchronous_commit', 'off', true)"
+"""What follows a session reset that comes after FLUSH in the same message: the
+statements after COMMIT run as one implicit transaction, and RESET ALL would turn
+synchronous_commit back on in it, so the flush's transaction would wait for the disk
+while it holds the notify lock."""
+
 
 def deferred_connect_kwargs(url: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """`kwargs` for psycopg.connect with the deferred mode added to the `options`

@@ -9,7 +9,8 @@ longer). A statement that touched several rows sends a summary: `op`, `table`,
 `count`, and `ids` (up to 50) or `min_id`/`max_id`. Rolled-back work sends nothing.
 Notices are a wake-up call: read what is new from the table afterwards.
 
-- `listen(conn, *channels)`: the notices on a connection of yours.
+- `listen(conn, *channels)`: the notices on a connection of yours (`alisten` on an
+  AsyncConnection).
 - `follow(url, *channels)`: a listener that owns its connection and carries on after
   the server restarts, telling you (`Resync`) when notices may have been missed.
 - `notifications_off(conn)`: a block whose writes notify no one.
@@ -164,6 +165,53 @@ def _received(conn: psycopg.Connection[Any], deadline: float | None) -> Iterator
             return
 
 
+async def alisten(
+    conn: psycopg.AsyncConnection[Any], *channels: str, timeout: float | None = None
+) -> AsyncGenerator[ChangeNotice, None]:
+    """`listen` for asyncio: `notices = await alisten(conn, channel)`, then
+    `async for notice in notices`.
+
+    Listening has started when the await returns, so nothing committed after it is
+    missed. `conn` must be an autocommit AsyncConnection used for nothing else
+    meanwhile. The iteration ends after `timeout` seconds (None: never);
+    `await notices.aclose()` stops listening, also before the first notice. A lost
+    connection raises an `AttuneError`, as in `listen`.
+    """
+    if not conn.autocommit:
+        raise AttuneError("alisten() needs an autocommit connection")
+    check_channels(channels)
+    notices = _anotices(conn, channels, deadline_of(timeout))
+    await anext(notices)  # runs the LISTENs: the generator now waits inside its `try`
+    return notices
+
+
+_LISTENING = ChangeNotice("", {})  # what _anotices yields first, once it listens
+
+
+async def _anotices(
+    conn: psycopg.AsyncConnection[Any], channels: tuple[str, ...], deadline: float | None
+) -> AsyncGenerator[ChangeNotice, None]:
+    with translated():
+        for channel in channels:
+            await conn.execute(LISTEN.format(sql.Identifier(channel)))
+    try:
+        yield _LISTENING
+        with translated():
+            while True:  # as _received: no lock held on `conn` while a notice is out
+                arrived = [
+                    notice
+                    async for notice in conn.notifies(timeout=remaining(deadline), stop_after=1)
+                ]
+                for notice in arrived:
+                    yield notice_from(notice.channel, notice.payload)
+                if not arrived and deadline is not None and time.monotonic() >= deadline:
+                    return
+    finally:
+        with suppress(psycopg.Error):
+            for channel in channels:
+                await conn.execute(UNLISTEN.format(sql.Identifier(channel)))
+
+
 def follow(
     url: str | None,
     *channels: str,
@@ -264,46 +312,3 @@ def _silenced(conn: psycopg.Connection[Any]) -> Iterator[None]:
         if conn.info.transaction_status == TransactionStatus.INTRANS:
             with translated():
                 conn.execute(_RESTORE_NOTIFICATIONS, (previous or "",))
-
-
-# -- asyncio -------------------------------------------------------------------------
-
-
-async def alisten(
-    conn: psycopg.AsyncConnection[Any], *channels: str, timeout: float | None = None
-) -> AsyncGenerator[ChangeNotice, None]:
-    """`listen` for asyncio: `notices = await alisten(conn, channel)`, then
-    `async for notice in notices`.
-
-    Listening has started when the await returns, so nothing committed after it is
-    missed. `conn` must be an autocommit AsyncConnection used for nothing else
-    meanwhile. The iteration ends after `timeout` seconds (None: never);
-    `await notices.aclose()` stops listening, also before the first notice. A lost
-    connection raises an `AttuneError`, as in `listen`.
-    """
-    if not conn.autocommit:
-        raise AttuneError("alisten() needs an autocommit connection")
-    check_channels(channels)
-    notices = _anotices(conn, channels, timeout)
-    await anext(notices)  # runs the LISTENs: the generator now waits inside its `try`
-    return notices
-
-
-_LISTENING = ChangeNotice("", {})  # what _anotices yields first, once it listens
-
-
-async def _anotices(
-    conn: psycopg.AsyncConnection[Any], channels: tuple[str, ...], timeout: float | None
-) -> AsyncGenerator[ChangeNotice, None]:
-    with translated():
-        for channel in channels:
-            await conn.execute(LISTEN.format(sql.Identifier(channel)))
-    try:
-        yield _LISTENING
-        with translated():
-            async for notice in conn.notifies(timeout=timeout):
-                yield notice_from(notice.channel, notice.payload)
-    finally:
-        with suppress(psycopg.Error):
-            for channel in channels:
-                await conn.execute(UNLISTEN.format(sql.Identifier(channel)))

@@ -32,7 +32,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import ConnStatus
 
-from .deferred_notices import FLUSH, KEPT_SQLSTATE, deferred_connect_kwargs
+from .deferred_notices import ASYNC_AGAIN, FLUSH, KEPT_SQLSTATE, deferred_connect_kwargs
 from .errors import ValidationError
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/attune"
@@ -165,6 +165,8 @@ def block_ending(conn: AnyConn, ending: bytes | None) -> bytes | None:
         parts.append(FLUSH)
     if state.changed:
         parts.append(RESET)
+        if state.notices_kept:
+            parts.append(ASYNC_AGAIN)
     return b"; ".join(parts) if parts else None
 
 

@@ -1,9 +1,11 @@
 """Listeners that carry on: `follow()` survives a server restart (on a private server
 started for the purpose, never the shared one) and says when notices may have been
-missed; `listen()` lets go of its connection when the loop is left early."""
+missed; `listen()` and `alisten()` let go of their connection when the loop is left
+early."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ import pytest
 from port_for import select_random
 
 from attune_common.errors import AttuneError
-from attune_common.notify import Backoff, ChangeNotice, Resync, follow, listen
+from attune_common.notify import Backoff, ChangeNotice, Resync, alisten, follow, listen
 from tests.builders import unique_name
 from tests.private_server import PrivateServer, private_server
 
@@ -130,3 +132,23 @@ def test_backoff_grows_to_its_maximum_with_jitter() -> None:
 def test_follow_refuses_an_unparsable_url() -> None:
     with pytest.raises(AttuneError):
         next(follow("postgresql://[::1", unique_name("chan")))
+
+
+def test_breaking_out_of_alisten_then_closing_the_connection_does_not_hang(
+    database_url: str,
+) -> None:
+    channel = unique_name("chan")
+
+    async def scenario() -> list[ChangeNotice]:
+        heard = []
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            notices = await alisten(conn, channel, timeout=60)
+            notify(database_url, channel, '{"op": "insert"}')
+            async for notice in notices:
+                heard.append(notice)
+                break  # `notices` stays referenced, suspended
+        return heard
+
+    assert asyncio.run(asyncio.wait_for(scenario(), HANG)) == [
+        ChangeNotice(channel, {"op": "insert"})
+    ]

@@ -220,3 +220,19 @@ def test_a_session_that_hides_notices_from_itself_notifies_at_commit(
         event = EventFixture.unique().create(conn)
         assert conn.execute(PENDING).fetchone() == ("",)  # sent in the transaction
     assert first_match(notices, of_id("event", event.id, "insert")) is not None
+
+
+def test_a_block_that_changed_its_session_flushes_before_the_reset(
+    db: Database, listener: Conn
+) -> None:
+    """The block's end sends COMMIT, the flush, then the reset (which would drop the
+    kept notices if it came first), in one message."""
+    notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
+    with db.connection() as conn:
+        conn.execute("SET work_mem = '5MB'")
+        event = EventFixture.unique().create(conn)
+    assert first_match(notices, of_id("event", event.id, "insert")) is not None
+    with db.connection() as conn:
+        assert conn.execute(PENDING).fetchone() == ("",)
+        assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+        assert conn.execute("SHOW work_mem").fetchone() != ("5MB",)
