@@ -25,6 +25,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from attune_common import Database, migrate
 from attune_common.errors import ReferenceViolation
+from attune_common.notify import EVENT_CHANNEL, listen, notifications_off
 from attune_common.repositories import (
     CreateEnforcementInput,
     CreateEventInput,
@@ -33,6 +34,7 @@ from attune_common.repositories import (
 )
 from tests.builders import unique_ref
 from tests.helpers import MISSING_ID, ids, set_created
+from tests.listening import WAIT, first_match, of_id
 from tests.pgbouncer import PgBouncerPort, PgBouncerUrls
 
 pytestmark = pytest.mark.pgbouncer
@@ -263,16 +265,58 @@ def test_clients_of_the_one_connection_url_share_one_server_session(
     assert met == ("left behind",)
 
 
-# -- for the lead: tests of the API that handles LISTEN and notifications_off ----------
-#
-# The two tests below need `Database(..., listen_url=...)`, `db.listen(*channels)` and
-# `notifications_off(conn)`, which are being written on other branches. The `pgbouncer`
-# fixture (PgBouncerUrls) has `.pooled` (through PgBouncer), `.direct` (the same database
-# straight on the server: the listening URL) and `.one_connection` (through PgBouncer
-# on ONE server connection that all clients take in turn).
-#
-# - listening through the direct URL while the pool goes through PgBouncer hears a
-#   change committed through PgBouncer;
-# - `notifications_off(conn)` in one client's transaction through `.one_connection`
-#   does not silence the next transaction of another client, which runs in the same
-#   server session (a change it commits reaches a listener on `.direct`).
+# -- listening and notifications_off behind PgBouncer ----------------------------------
+
+
+def test_listening_on_the_direct_url_hears_changes_committed_through_pgbouncer(
+    pgbouncer: PgBouncerUrls,
+) -> None:
+    with Database(
+        pgbouncer.pooled, max_size=2, prepare_threshold=None, listen_url=pgbouncer.direct
+    ) as db:
+        listener = db.listen_connection()
+        try:
+            notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
+            with db.connection() as conn:
+                event = EventRepository(conn).create(
+                    CreateEventInput(trigger_ref=unique_ref("trigger"))
+                )
+            assert first_match(notices, of_id("event", event.id, "insert")) is not None
+        finally:
+            listener.close()
+    assert db.listen_url == pgbouncer.direct != db.url
+
+
+def test_notifications_off_in_one_client_does_not_silence_the_next_client(
+    pgbouncer: PgBouncerUrls,
+) -> None:
+    """Both clients run in the same server session (`one_connection`): a session-wide
+    opt-out would silence the second; `notifications_off` is transaction-scoped."""
+    assert pgbouncer.one_connection is not None
+    listener = psycopg.connect(pgbouncer.direct, autocommit=True)
+    try:
+        notices = listen(listener, EVENT_CHANNEL, timeout=WAIT)
+        with psycopg.connect(pgbouncer.one_connection, prepare_threshold=None) as first:
+            with notifications_off(first):
+                quiet = EventRepository(first).create(
+                    CreateEventInput(trigger_ref=unique_ref("trigger"))
+                )
+            first.commit()
+            first_pid = first.execute("SELECT pg_backend_pid()").fetchone()
+            first.commit()
+        with psycopg.connect(pgbouncer.one_connection, prepare_threshold=None) as second:
+            heard = EventRepository(second).create(
+                CreateEventInput(trigger_ref=unique_ref("trigger"))
+            )
+            second_pid = second.execute("SELECT pg_backend_pid()").fetchone()
+            second.commit()
+        seen: list[int] = []
+        for notice in notices:  # in commit order: quiet's would come before heard's
+            seen.append(notice.payload.get("id", -1))
+            if notice.payload.get("id") == heard.id:
+                break
+    finally:
+        listener.close()
+    assert first_pid == second_pid  # one server session for both clients
+    assert heard.id in seen  # the second client was heard
+    assert quiet.id not in seen  # the first client's block was silenced
