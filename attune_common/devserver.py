@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import os
 import pwd
+import re
 import shlex
 import shutil
 import socket
@@ -43,6 +44,7 @@ Source = Literal["auto", "embedded", "installed"]
 SOURCES: tuple[Source, ...] = ("auto", "embedded", "installed")
 SERVER_OS_USER = "embedded_postgres"
 SUPERUSER = "postgres"
+_PROBLEM = re.compile(r"FATAL|PANIC|ERROR|could not")
 _INITDB_OPTIONS = (
     "--auth=trust",
     "--encoding=UTF8",
@@ -228,8 +230,8 @@ class DevServer:
             try:
                 self._pg_ctl("start", "-l", str(self._log), "-o", shlex.join(options))
                 return chosen
-            except DevServerError:
-                if attempt == attempts or "in use" not in self._log_tail():
+            except DevServerError as exc:
+                if attempt == attempts or "in use" not in str(exc):
                     raise
         raise AssertionError("unreachable")
 
@@ -257,13 +259,19 @@ class DevServer:
                     extra_groups=[] if user else None,
                 )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-            said = _tail(self._base / f"{tool}.out") or self._log_tail()
+            said = [_tail(self._base / f"{tool}.out"), self._log_problems()]
             raise DevServerError(
-                f"{tool} from {self.binaries.source} failed ({exc}): {said}"
+                f"{tool} from {self.binaries.source} failed ({_why(exc)}): "
+                + " | ".join(part for part in said if part)
             ) from exc
 
-    def _log_tail(self) -> str:
-        return _tail(self._log)
+    def _log_problems(self) -> str:
+        """The server log's last complaints (why it did not start, say)."""
+        try:
+            lines = self._log.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return " | ".join([line for line in lines if _PROBLEM.search(line)][-3:])
 
 
 def process_alive(pid: int) -> bool:
@@ -361,7 +369,15 @@ def _server_version(admin_url: str) -> str:
     return str(row[0]) if row else "?"
 
 
-def _tail(path: Path, lines: int = 5) -> str:
+def _why(exc: Exception) -> str:
+    if isinstance(exc, subprocess.CalledProcessError):
+        return f"exit status {exc.returncode}"
+    if isinstance(exc, subprocess.TimeoutExpired):
+        return f"no answer within {exc.timeout:g}s"
+    return str(exc)
+
+
+def _tail(path: Path, lines: int = 3) -> str:
     try:
         text = path.read_text(errors="replace").strip().splitlines()
     except OSError:

@@ -70,7 +70,7 @@ def test_find_binaries_names_the_wheel_and_refuses_unknown_sources() -> None:
 
 
 def test_dev_server_command_prints_url_and_stops_cleanly_on_ctrl_c() -> None:
-    command = [sys.executable, "-m", "attune_common.cli.dev_server", "--no-migrate"]
+    command = [sys.executable, "-m", "attune_common", "dev-server", "--no-migrate"]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as process:
