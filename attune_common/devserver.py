@@ -160,7 +160,7 @@ class DevServer:
 
     @property
     def directory(self) -> Path:
-        """Where the data, the socket and the server's log are (deleted by `stop()`)."""
+        """Where the data and the server's log are (deleted by `stop()`)."""
         return self._base
 
     @property
@@ -216,6 +216,7 @@ class DevServer:
         if self._user is not None:
             os.chown(self._base, self._user.pw_uid, self._user.pw_gid)
             _let_others_traverse(self.binaries.bindir)
+            _let_others_traverse(self._base.parent)
         self._run("initdb", ["-D", str(self._data), "-U", SUPERUSER, *_INITDB_OPTIONS])
 
     def _start(self, port: int | None) -> int:
@@ -224,7 +225,7 @@ class DevServer:
         attempts = 1 if port is not None else 3
         for attempt in range(1, attempts + 1):
             chosen = port or _free_port()
-            options = ["-h", "127.0.0.1", "-p", str(chosen), "-k", str(self._base)]
+            options = ["-h", "127.0.0.1", "-p", str(chosen), "-k", ""]  # TCP only
             for setting in _FAST_SETTINGS:
                 options += ["-c", setting]
             try:
@@ -344,11 +345,11 @@ def _unprivileged_user() -> pwd.struct_passwd:
 
 def _let_others_traverse(path: Path) -> None:
     """Give others the search bit on `path`'s folders, so the unprivileged server user
-    can reach the binaries (what the wheel's own layer does, with less)."""
+    can reach the binaries and its directory (the wheel's own layer does more: o+rx)."""
     for folder in [path, *path.parents]:
         mode = folder.stat().st_mode
         if not mode & stat.S_IXOTH:
-            log.info("letting other users traverse %s, to reach the PostgreSQL binaries", folder)
+            log.info("letting other users traverse %s (the server's user must reach it)", folder)
             folder.chmod(mode | stat.S_IXOTH)
 
 
