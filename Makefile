@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ATTUNE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/attune
 
-.PHONY: install test test-serial test-embedded migrate lint bench-install bench bench-quick clean
+.PHONY: install test test-serial test-embedded migrate lint generate check-generated bench-install bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,17 @@ test-embedded:
 migrate:
 	$(BIN)/python -m attune_common migrate --create-database
 
-lint:
+lint: check-generated
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The sync repositories are generated from the asyncio ones (tools/async_to_sync.py).
+generate:
+	$(BIN)/python tools/async_to_sync.py
+
+check-generated:
+	$(BIN)/python tools/async_to_sync.py --check
 
 bench-install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -1,13 +1,6 @@
 """The connection pool services share (asyncio here; db.py is its generated sync twin).
 
-Every connection `connection()` lends is healthy and clean:
-- healthy: a pooled connection whose server went away while it sat idle says so on its
-  socket (an error message, then end of file), which is read without a round trip
-  before the connection is lent (`pooling.connection_alive`); a dead one is replaced.
-- clean: whatever a borrower changed (autocommit, isolation, read-only, deferrable,
-  `SET`s, `LISTEN`s) is undone before the next borrower gets the connection. The
-  session reset travels in the same message as the block's COMMIT or ROLLBACK, so it
-  costs no extra round trip in the usual case.
+How its connections are kept healthy and clean: see `attune_common.pooling`.
 """
 
 from __future__ import annotations
@@ -15,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -39,14 +32,23 @@ from .pooling import (
     RESET,
     ROLLBACK,
     URL_VARIABLE,
+    PoolOptions,
+    PoolSettings,
     backoff,
-    check_sizes,
     connection_alive,
     database_url,
     describe,
+    watch_farewell,
 )
 
-__all__ = ["DEFAULT_URL", "URL_VARIABLE", "AsyncDatabase", "database_url", "describe"]
+__all__ = [
+    "DEFAULT_URL",
+    "URL_VARIABLE",
+    "AsyncDatabase",
+    "PoolOptions",
+    "database_url",
+    "describe",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -55,74 +57,25 @@ AsyncConn = psycopg.AsyncConnection[Any]
 
 
 class AsyncDatabase:
-    """A psycopg-pool pool of connections to one Attune database.
+    """A psycopg-pool pool of connections to one Attune database; options: `PoolOptions`.
 
-    `async with db.connection() as conn:` lends a connection for one transaction:
-    committed when the block ends, rolled back if it raises. `await db.run(fn)` does
-    the same and tries again on transient failures. The pool opens on first use, on
-    entering `async with`, or with `await db.open()`; `await db.close()` closes it.
-
-    Pool options are keyword arguments (see psycopg-pool for their meaning):
-    `min_size`, `max_size`, `timeout` (seconds to wait for a connection), `max_waiting`,
-    `max_idle`, `max_lifetime`, `reconnect_timeout`, and `check` (the health check of
-    a connection before it is lent: True, the default, reads its socket without a
-    round trip; False skips it; a callable is also run, by the pool, before that).
-    `fail_fast`: after this many seconds without a connection, one direct attempt to
-    connect is made, and its error (a missing database, a refused port, bad
-    credentials) is raised at once as `Unavailable` instead of waiting out `timeout`.
-    `prepare_threshold=None` turns off server-side prepared statements, as
-    PgBouncer's transaction pooling needs.
-    `connect_options` go to `psycopg.connect` (e.g. `{"application_name": "api"}`).
-    `listen_url`: where `listen_connection()` connects (a direct URL when `url` goes
-    through a pooler that cannot carry LISTEN); by default `url`.
+    `async with db.connection() as conn:` lends a connection for one transaction (commit
+    at the end, rollback on error); `await db.run(fn)` also retries transient failures.
     """
 
-    def __init__(
-        self,
-        url: str | None = None,
-        *,
-        min_size: int = 1,
-        max_size: int = 10,
-        timeout: float = 30.0,
-        max_waiting: int = 0,
-        max_idle: float = 600.0,
-        max_lifetime: float = 3600.0,
-        reconnect_timeout: float = 300.0,
-        check: bool | Callable[[AsyncConn], Awaitable[None]] = True,
-        fail_fast: float = 3.0,
-        prepare_threshold: int | None = 5,
-        connect_options: Mapping[str, Any] | None = None,
-        listen_url: str | None = None,
-        name: str = "attune",
-    ) -> None:
-        self.url = database_url(url)
-        self.listen_url = database_url(listen_url) if listen_url else self.url
-        self.timeout = timeout
-        self.fail_fast = fail_fast
-        check_sizes(min_size, max_size, timeout)
-        self._check_socket = check is not False
-        self._connect_options: dict[str, Any] = {
-            **(connect_options or {}),
-            "prepare_threshold": prepare_threshold,
-        }
+    def __init__(self, url: str | None = None, **options: Unpack[PoolOptions]) -> None:
+        self._settings = settings = PoolSettings.of(url, options)
+        self.url = settings.url
+        self.listen_url = settings.listen_url
+        self.timeout = settings.timeout
         self._closed = False
-        self._pool = AsyncConnectionPool(
-            self.url,
-            min_size=min_size,
-            max_size=max_size,
-            timeout=timeout,
-            max_waiting=max_waiting,
-            max_idle=max_idle,
-            max_lifetime=max_lifetime,
-            reconnect_timeout=reconnect_timeout,
-            check=None if isinstance(check, bool) else check,
-            kwargs=self._connect_options,
-            name=name,
-            open=False,
+        opened = False  # sync: opened = True
+        self._pool: AsyncConnectionPool[AsyncConn] = AsyncConnectionPool(
+            settings.url, open=opened, configure=_configure, **settings.pool_arguments
         )
 
     @property
-    def pool(self) -> AsyncConnectionPool:
+    def pool(self) -> AsyncConnectionPool[AsyncConn]:
         return self._pool
 
     # -- lending connections ----------------------------------------------------------
@@ -132,7 +85,7 @@ class AsyncDatabase:
             await self.open()  # on first use
         waited = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + waited
-        first_wait = min(waited, self.fail_fast)
+        first_wait = min(waited, self._settings.fail_fast)
         try:
             try:
                 return await self._getconn(first_wait)
@@ -157,14 +110,14 @@ class AsyncDatabase:
         deadline = time.monotonic() + timeout
         while True:
             conn = await self._pool.getconn(max(deadline - time.monotonic(), 0.001))
-            if not self._check_socket or connection_alive(conn):
+            if not self._settings.check_socket or connection_alive(conn):
                 return conn
             await conn.close()
             await self._pool.putconn(conn)
 
     async def _probe(self) -> None:
         """Connect once directly: the pool only logs why it cannot connect."""
-        options = {**self._connect_options, "connect_timeout": 2}
+        options = {**self._settings.connect_options, "connect_timeout": 2}
         try:
             conn = await psycopg.AsyncConnection.connect(self.url, **options)
         except psycopg.Error as exc:
@@ -241,7 +194,7 @@ class AsyncDatabase:
         closes it."""
         try:
             return await psycopg.AsyncConnection.connect(
-                self.listen_url, autocommit=True, **self._connect_options
+                self.listen_url, autocommit=True, **self._settings.connect_options
             )
         except psycopg.Error as exc:
             raise translate(exc) from exc
@@ -269,6 +222,11 @@ class AsyncDatabase:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+async def _configure(conn: AsyncConn) -> None:
+    """What the pool does to each new connection: watch for the server's farewell."""
+    watch_farewell(conn)
 
 
 async def _restore_defaults(conn: AsyncConn) -> None:

@@ -10,7 +10,7 @@ every status change of the last three: a JSON payload with `op` ("insert" or
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -72,3 +72,44 @@ def _notices(
         with suppress(psycopg.Error):
             for channel in channels:
                 conn.execute(sql.SQL("UNLISTEN {}").format(sql.Identifier(channel)))
+
+
+async def alisten(
+    conn: psycopg.AsyncConnection[Any], *channels: str, timeout: float | None = None
+) -> AsyncGenerator[ChangeNotice, None]:
+    """`listen` for asyncio: `notices = await alisten(conn, channel)`, then
+    `async for notice in notices`.
+
+    Listening has started when the await returns, so nothing committed after it is
+    missed. `conn` must be an autocommit AsyncConnection used for nothing else
+    meanwhile. The iteration ends after `timeout` seconds (None: never);
+    `await notices.aclose()` stops listening, also before the first notice. A lost
+    connection raises an `AttuneError`, as in `listen`.
+    """
+    if not conn.autocommit:
+        raise AttuneError("alisten() needs an autocommit connection")
+    if not channels:
+        raise AttuneError("alisten() needs at least one channel")
+    notices = _anotices(conn, channels, timeout)
+    await anext(notices)  # runs the LISTENs: the generator now waits inside its `try`
+    return notices
+
+
+_LISTENING = ChangeNotice("", {})  # what _anotices yields first, once it listens
+
+
+async def _anotices(
+    conn: psycopg.AsyncConnection[Any], channels: tuple[str, ...], timeout: float | None
+) -> AsyncGenerator[ChangeNotice, None]:
+    with translated():
+        for channel in channels:
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+    try:
+        yield _LISTENING
+        with translated():
+            async for notice in conn.notifies(timeout=timeout):
+                yield ChangeNotice(notice.channel, _decode(notice.payload))
+    finally:
+        with suppress(psycopg.Error):
+            for channel in channels:
+                await conn.execute(sql.SQL("UNLISTEN {}").format(sql.Identifier(channel)))

@@ -36,6 +36,10 @@ def encode_cursor(created: datetime, id: int) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """The position a cursor encodes; a cursor this library did not make is refused."""
+    if not isinstance(cursor, str):
+        raise TypeError(
+            f"a page cursor is a str (a Page's next_cursor), not {type(cursor).__name__}"
+        )
     try:
         created, id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         position = datetime.fromisoformat(created), int(id)

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.apis import ASYNC, SYNC, Api
 from tests.harness import (
     TestDatabase,
     Unavailable,
@@ -104,3 +105,15 @@ def isolated_database_url(database_url: str) -> Iterator[str]:
         yield url
     finally:
         janitor.drop()
+
+
+@pytest.fixture(params=[SYNC, ASYNC])
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    """Run the test once for the sync repositories and once for the asyncio ones: the
+    test opens them with `tests.apis.open_repository(XRepository, conn)`."""
+    chosen = Api.current = Api(request.param)
+    try:
+        yield chosen
+    finally:
+        Api.current = None
+        chosen.close()

@@ -6,6 +6,7 @@ patterns, then `ruff` sorts its imports and formats it, so the output is determi
 
     async def / async with / async for   ->  def / with / for
     await <expr>                          ->  <expr>
+    code  # sync: other code              ->  other code   (where the two must differ)
     await asyncio.to_thread(f, args)      ->  f(args)      (and `import asyncio` goes)
     cast("AsyncType[R]", x)               ->  x
     AsyncName                             ->  Name         (AsyncConnection, AsyncEventRepository)
@@ -36,6 +37,8 @@ HEADER = (
 )
 
 REWRITES: list[tuple[re.Pattern[str], str]] = [
+    # `code  # sync: other code` - the sync twin has `other code` on that line instead.
+    (re.compile(r"^(\s*)\S.*?\s*# sync: (.*)$", re.MULTILINE), r"\1\2"),
     (re.compile(r"^import asyncio\n", re.MULTILINE), ""),
     (re.compile(r"\bawait asyncio\.to_thread\(\s*([\w.]+),\s*"), r"\1("),
     (re.compile(r"\bawait asyncio\.sleep\("), "time.sleep("),

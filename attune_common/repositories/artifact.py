@@ -1,52 +1,23 @@
+# WARNING: generated from artifact_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
 """Artifacts: outputs kept under a retention policy. Several versions share a ref."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..models import Artifact, ArtifactRetention, ArtifactType, OwnerType
-from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Table
+from ..models import Artifact
+from ..models import ArtifactRetention
+from ..models import ArtifactType
+from ..models import OwnerType
+from ..queries.artifact import ARTIFACTS
+from ..queries.artifact import ARTIFACTS_BY_OWNER
+from ..queries.artifact import ARTIFACTS_BY_REF
+from ..queries.artifact import ARTIFACTS_BY_RETENTION_POLICY
+from ..queries.artifact import ARTIFACTS_BY_SCOPE
+from ..queries.artifact import ARTIFACTS_BY_TYPE
+from ..queries.artifact import CreateArtifactInput
+from ..queries.artifact import UpdateArtifactInput
+from ..statements import DEFAULT_LIMIT
 from .base import Repository
-
-
-@dataclass(frozen=True, slots=True)
-class CreateArtifactInput:
-    ref: str
-    type: ArtifactType
-    scope: OwnerType = OwnerType.SYSTEM
-    owner: str = ""
-    retention_policy: ArtifactRetention = ArtifactRetention.VERSIONS
-    retention_limit: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateArtifactInput:
-    type: ArtifactType | None = None
-    scope: OwnerType | None = None
-    owner: str | None = None
-    retention_policy: ArtifactRetention | None = None
-    retention_limit: int | None = None
-
-
-ARTIFACTS = Table("artifact", Artifact, order_by=NEWEST_FIRST)
-
-ARTIFACTS_BY_REF = ARTIFACTS.statement(
-    "SELECT {columns} FROM attune.artifact WHERE ref = %s ORDER BY created DESC, id DESC LIMIT %s"
-)
-ARTIFACTS_BY_SCOPE = ARTIFACTS.statement(
-    "SELECT {columns} FROM attune.artifact WHERE scope = %s ORDER BY created DESC, id DESC LIMIT %s"
-)
-ARTIFACTS_BY_OWNER = ARTIFACTS.statement(
-    "SELECT {columns} FROM attune.artifact WHERE scope = %s AND owner = %s"
-    " ORDER BY created DESC, id DESC LIMIT %s"
-)
-ARTIFACTS_BY_TYPE = ARTIFACTS.statement(
-    "SELECT {columns} FROM attune.artifact WHERE type = %s ORDER BY created DESC, id DESC LIMIT %s"
-)
-ARTIFACTS_BY_RETENTION_POLICY = ARTIFACTS.statement(
-    "SELECT {columns} FROM attune.artifact WHERE retention_policy = %s"
-    " ORDER BY created DESC, id DESC LIMIT %s"
-)
 
 
 class ArtifactRepository(Repository[Artifact, CreateArtifactInput, UpdateArtifactInput]):

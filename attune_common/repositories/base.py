@@ -1,27 +1,36 @@
-"""What every repository does, written once.
-
-A repository wraps a psycopg connection that the caller owns: it runs statements on
-it and never commits or rolls back, so several repositories can share one
-transaction. Each concrete repository names its `Table` and adds its own finders;
-`find_by_id`, `get_by_id`, `list`, `create`, `delete` (BaseRepository) and partial
-`update` (Repository) live here.
-"""
+# WARNING: generated from base_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
+"""What every repository does, written once (see `attune_common.repositories`)."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any
+from typing import Generic
 
 from psycopg import Connection
+from psycopg.rows import RowFactory
 
-from ..errors import NotFound, translated
-from ..statements import DEFAULT_LIMIT, Params, Statement, Table, plain
+from ..errors import NotFound
+from ..errors import translated
+from ..queries import C
+from ..queries import M
+from ..queries import Names
+from ..queries import R
+from ..queries import U
+from ..queries import checked_connection
+from ..statements import DEFAULT_LIMIT
+from ..statements import Params
+from ..statements import Statement
+from ..statements import Table
+from ..statements import plain
 
-M = TypeVar("M")
-C = TypeVar("C")
-U = TypeVar("U")
-R = TypeVar("R")
+
+def _rows(statement: Statement[R]) -> RowFactory[R]:
+    """The statement's row factory. Ours take any cursor; psycopg types the factories
+    of async cursors apart from those of sync ones."""
+    return statement.rows
 
 
 class BaseRepository(Generic[M, C]):
@@ -30,25 +39,25 @@ class BaseRepository(Generic[M, C]):
     table: Table[M]
 
     def __init__(self, conn: Connection[Any]) -> None:
-        self.conn = conn
+        self.conn = checked_connection(self, conn, Connection)
 
     # -- running statements ------------------------------------------------------------
 
     def _one(self, statement: Statement[R], params: Params = ()) -> R | None:
         """The first row of a statement, or None."""
-        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+        with translated(), self.conn.cursor(row_factory=_rows(statement)) as cursor:
             cursor.execute(statement.query, plain(params))
             return cursor.fetchone()
 
     def _all(self, statement: Statement[R], params: Params = ()) -> builtins.list[R]:
         """Every row of a statement."""
-        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+        with translated(), self.conn.cursor(row_factory=_rows(statement)) as cursor:
             cursor.execute(statement.query, plain(params))
             return cursor.fetchall()
 
     def _count(self, statement: Statement[Any], params: Params = ()) -> int:
         """How many rows a statement touched."""
-        with translated(), self.conn.cursor(row_factory=statement.rows) as cursor:
+        with translated(), self.conn.cursor(row_factory=_rows(statement)) as cursor:
             cursor.execute(statement.query, plain(params))
             return cursor.rowcount
 
@@ -106,13 +115,7 @@ class Repository(BaseRepository[M, C], Generic[M, C, U]):
         update changes nothing and returns the row."""
         return self._update(id, *self.table.changes(data))
 
-    def _update(
-        self,
-        id: int,
-        columns: tuple[str, ...],
-        values: Sequence[Any],
-        stamped: tuple[str, ...] = (),
-    ) -> M:
+    def _update(self, id: int, columns: Names, values: Sequence[Any], stamped: Names = ()) -> M:
         """Set `columns` to `values` and the `stamped` columns to now()."""
         if not columns and not stamped:
             return self.get_by_id(id)

@@ -1,53 +1,34 @@
+# WARNING: generated from event_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
 """Events raised for triggers, and the enforcements rules create from them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from ..models import (
-    Enforcement,
-    EnforcementCondition,
-    EnforcementStatus,
-    Event,
-    Json,
-    JsonArray,
-)
-from ..statements import DEFAULT_LIMIT, NEWEST_FIRST, Clear, Table
+from ..models import Enforcement
+from ..models import EnforcementStatus
+from ..models import Event
+from ..queries.event import CLAIM_CREATED
+from ..queries.event import CLAIM_CREATED_OF_RULES
+from ..queries.event import ENFORCEMENTS
+from ..queries.event import ENFORCEMENTS_BY_EVENT
+from ..queries.event import ENFORCEMENTS_BY_RULE
+from ..queries.event import ENFORCEMENTS_BY_STATUS
+from ..queries.event import EVENTS
+from ..queries.event import EVENTS_BY_TRIGGER
+from ..queries.event import EVENTS_BY_TRIGGER_REF
+from ..queries.event import CreateEnforcementInput
+from ..queries.event import CreateEventInput
+from ..queries.event import UpdateEnforcementInput
+from ..queries.event import UpdateEventInput
+from ..statements import DEFAULT_LIMIT
 from .occurrence import OccurrenceRepository
-
-# -- events ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CreateEventInput:
-    trigger_ref: str
-    trigger: int | None = None
-    config: Json | None = None
-    payload: Json | None = None
-    source: int | None = None
-    source_ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateEventInput:
-    config: Json | Clear | None = None
-    payload: Json | Clear | None = None
-
-
-EVENTS = Table("event", Event, order_by=NEWEST_FIRST, json_columns=("config", "payload"))
-
-EVENTS_BY_TRIGGER = EVENTS.statement(
-    "SELECT {columns} FROM attune.event WHERE trigger = %s ORDER BY created DESC, id DESC LIMIT %s"
-)
-EVENTS_BY_TRIGGER_REF = EVENTS.statement(
-    "SELECT {columns} FROM attune.event WHERE trigger_ref = %s"
-    " ORDER BY created DESC, id DESC LIMIT %s"
-)
 
 
 class EventRepository(OccurrenceRepository[Event, CreateEventInput, UpdateEventInput]):
     table = EVENTS
+    create_input = CreateEventInput
     page_filters = ("trigger_ref", "source_ref")
 
     def find_by_trigger(self, trigger_id: int, limit: int = DEFAULT_LIMIT) -> list[Event]:
@@ -58,71 +39,11 @@ class EventRepository(OccurrenceRepository[Event, CreateEventInput, UpdateEventI
         return self._all(EVENTS_BY_TRIGGER_REF, (trigger_ref, limit))
 
 
-# -- enforcements ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CreateEnforcementInput:
-    rule_ref: str
-    trigger_ref: str
-    payload: Json
-    rule: int | None = None
-    config: Json | None = None
-    event: int | None = None
-    status: EnforcementStatus = EnforcementStatus.CREATED
-    condition: EnforcementCondition = EnforcementCondition.ALL
-    conditions: JsonArray = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateEnforcementInput:
-    status: EnforcementStatus | None = None
-    payload: Json | None = None
-
-
-ENFORCEMENTS = Table(
-    "enforcement",
-    Enforcement,
-    order_by=NEWEST_FIRST,
-    json_columns=("config", "payload", "conditions"),
-)
-
-ENFORCEMENTS_BY_RULE = ENFORCEMENTS.statement(
-    "SELECT {columns} FROM attune.enforcement WHERE rule = %s"
-    " ORDER BY created DESC, id DESC LIMIT %s"
-)
-ENFORCEMENTS_BY_STATUS = ENFORCEMENTS.statement(
-    "SELECT {columns} FROM attune.enforcement WHERE status = %s"
-    " ORDER BY created DESC, id DESC LIMIT %s"
-)
-ENFORCEMENTS_BY_EVENT = ENFORCEMENTS.statement(
-    "SELECT {columns} FROM attune.enforcement WHERE event = %s"
-    " ORDER BY created DESC, id DESC LIMIT %s"
-)
-# The oldest `created` enforcements (of some rules), locked for this transaction; rows
-# another transaction holds are skipped, so concurrent executors never get the same one.
-CLAIM_CREATED = ENFORCEMENTS.statement(
-    "WITH claimed AS MATERIALIZED ("
-    " SELECT id FROM attune.enforcement WHERE status = 'created'"
-    " ORDER BY created, id LIMIT %s FOR UPDATE SKIP LOCKED)"
-    " UPDATE attune.enforcement SET status = 'processed'"
-    " WHERE id IN (SELECT id FROM claimed)"
-    " RETURNING {columns}"
-)
-CLAIM_CREATED_OF_RULES = ENFORCEMENTS.statement(
-    "WITH claimed AS MATERIALIZED ("
-    " SELECT id FROM attune.enforcement WHERE status = 'created' AND rule_ref = ANY(%s)"
-    " ORDER BY created, id LIMIT %s FOR UPDATE SKIP LOCKED)"
-    " UPDATE attune.enforcement SET status = 'processed'"
-    " WHERE id IN (SELECT id FROM claimed)"
-    " RETURNING {columns}"
-)
-
-
 class EnforcementRepository(
     OccurrenceRepository[Enforcement, CreateEnforcementInput, UpdateEnforcementInput]
 ):
     table = ENFORCEMENTS
+    create_input = CreateEnforcementInput
     page_filters = ("status", "rule_ref", "trigger_ref")
 
     def find_by_rule(self, rule_id: int, limit: int = DEFAULT_LIMIT) -> list[Enforcement]:
@@ -139,12 +60,6 @@ class EnforcementRepository(
     def claim_created(
         self, limit: int = 1, rule_refs: Sequence[str] | None = None
     ) -> list[Enforcement]:
-        """Move up to `limit` of the oldest `created` enforcements (only of these rules,
-        if given) to `processed` and return them, oldest first.
-
-        Exactly once across replicas: concurrent callers never receive the same row and
-        never wait for each other (FOR UPDATE SKIP LOCKED). The claim is part of the
-        caller's transaction: if the caller dies or rolls back before committing, the
-        enforcements are `created` again and claimable by others.
-        """
-        return self._claim(CLAIM_CREATED, CLAIM_CREATED_OF_RULES, limit, rule_refs)
+        """Move up to `limit` of the oldest `created` enforcements (of these rules, if
+        given) to `processed`; return them oldest first. See `queries.occurrence`."""
+        return self._claim(CLAIM_CREATED, CLAIM_CREATED_OF_RULES, limit, rule_refs, "rule_refs")

@@ -1,69 +1,24 @@
-"""Keys: configuration values and secrets, owned by the system or by one identity,
-pack, action or sensor. A trigger fills `owner` and `ref` ([owner.]name).
-
-A secret is stored encrypted (`attune_common.crypto`, AES-256-GCM): `value` holds the
-ciphertext, `encryption_key_hash` which key made it. The plaintext never reaches the
-database. Each ciphertext is bound, as associated data, to the key row it belongs to
-(owner type, owner id, name: what the row's ref stands for, known before the trigger
-computes the ref), so a value copied onto another key row does not decrypt; `reveal`
-therefore reads only values made by `create_secret` / `update_secret`.
-"""
+# WARNING: generated from key_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
+"""Keys: configuration values and secrets (see `attune_common.queries.key`)."""
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass, field, replace
+from typing import Unpack
 
-from .. import crypto
-from ..errors import DecryptionError
-from ..models import Key, OwnerType
-from ..statements import DEFAULT_LIMIT, Clear, Table
+from ..models import Key
+from ..models import OwnerType
+from ..queries.key import KEYS
+from ..queries.key import KEYS_BY_OWNER
+from ..queries.key import KEYS_BY_OWNER_TYPE
+from ..queries.key import CreateKeyInput
+from ..queries.key import SecretOwner
+from ..queries.key import UpdateKeyInput
+from ..queries.key import revealed
+from ..queries.key import sealed_input
+from ..queries.key import sealed_update
+from ..statements import DEFAULT_LIMIT
 from .base import RefRepository
-
-
-@dataclass(frozen=True, slots=True)
-class CreateKeyInput:
-    name: str
-    value: str = field(repr=False)
-    owner_type: OwnerType = OwnerType.SYSTEM
-    owner_identity: int | None = None
-    owner_pack: int | None = None
-    owner_pack_ref: str | None = None
-    owner_action: int | None = None
-    owner_action_ref: str | None = None
-    owner_sensor: int | None = None
-    owner_sensor_ref: str | None = None
-    encrypted: bool = False
-    encryption_key_hash: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateKeyInput:
-    value: str | None = field(default=None, repr=False)
-    encrypted: bool | None = None
-    encryption_key_hash: str | Clear | None = None
-
-
-KEYS = Table("key", Key, order_by="ref")
-
-KEYS_BY_OWNER_TYPE = KEYS.statement(
-    "SELECT {columns} FROM attune.key WHERE owner_type = %s ORDER BY ref LIMIT %s"
-)
-KEYS_BY_OWNER = KEYS.statement(
-    "SELECT {columns} FROM attune.key WHERE owner_type = %s AND owner = %s ORDER BY ref LIMIT %s"
-)
-
-
-def _binding(key: CreateKeyInput | Key) -> bytes:
-    """The associated data that ties a ciphertext to its key row."""
-    owner_id = {
-        OwnerType.SYSTEM: None,
-        OwnerType.IDENTITY: key.owner_identity,
-        OwnerType.PACK: key.owner_pack,
-        OwnerType.ACTION: key.owner_action,
-        OwnerType.SENSOR: key.owner_sensor,
-    }[key.owner_type]
-    return f"attune.key/{key.owner_type}/{owner_id or ''}/{key.name}".encode()
 
 
 class KeyRepository(RefRepository[Key, CreateKeyInput, UpdateKeyInput]):
@@ -80,51 +35,18 @@ class KeyRepository(RefRepository[Key, CreateKeyInput, UpdateKeyInput]):
         return self._all(KEYS_BY_OWNER, (owner_type, str(owner), limit))
 
     def create_secret(
-        self,
-        name: str,
-        plaintext: str,
-        encryption_key: bytes,
-        *,
-        owner_type: OwnerType = OwnerType.SYSTEM,
-        owner_identity: int | None = None,
-        owner_pack: int | None = None,
-        owner_action: int | None = None,
-        owner_sensor: int | None = None,
+        self, name: str, plaintext: str, encryption_key: bytes, **owner: Unpack[SecretOwner]
     ) -> Key:
         """Store `plaintext` encrypted under `encryption_key` (32 bytes, see `crypto`)."""
-        data = CreateKeyInput(
-            name=name,
-            value="",
-            owner_type=owner_type,
-            owner_identity=owner_identity,
-            owner_pack=owner_pack,
-            owner_action=owner_action,
-            owner_sensor=owner_sensor,
-            encrypted=True,
-            encryption_key_hash=crypto.key_hash(encryption_key),
-        )
-        sealed = crypto.encrypt(plaintext, encryption_key, _binding(data))
-        return self.create(replace(data, value=sealed))
+        data = CreateKeyInput(name, "", **owner)
+        return self.create(sealed_input(data, plaintext, encryption_key))
 
     def update_secret(self, id: int, plaintext: str, encryption_key: bytes) -> Key:
         """Replace a key's value by `plaintext` encrypted under `encryption_key` (a plain
         key becomes a secret; a secret may move to another encryption key)."""
-        sealed = crypto.encrypt(plaintext, encryption_key, _binding(self.get_by_id(id)))
-        change = UpdateKeyInput(
-            value=sealed, encrypted=True, encryption_key_hash=crypto.key_hash(encryption_key)
-        )
+        change = sealed_update(self.get_by_id(id), plaintext, encryption_key)
         return self.update(id, change)
 
     def reveal(self, key: Key, encryption_key: bytes) -> str:
-        """The plain value of a key: as stored if it is not encrypted, else decrypted.
-        DecryptionError if it was encrypted under another key or does not decrypt."""
-        if not key.encrypted:
-            return key.value
-        expected = crypto.key_hash(encryption_key)
-        if not hmac.compare_digest(expected, key.encryption_key_hash or ""):
-            raise DecryptionError(
-                f"key {key.ref!r} was encrypted under another encryption key",
-                table="key",
-                column="value",
-            )
-        return crypto.decrypt(key.value, encryption_key, _binding(key))
+        """The plain value of a key (see `queries.key.revealed`)."""
+        return revealed(key, encryption_key)

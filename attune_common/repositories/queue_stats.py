@@ -1,55 +1,22 @@
+# WARNING: generated from queue_stats_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
 """Live queue statistics of actions, one row per action (keyed by its id)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 
 from ..errors import ValidationError
 from ..models import QueueStats
-from ..statements import DEFAULT_LIMIT, Table
+from ..queries.queue_stats import ACTIVE
+from ..queries.queue_stats import ALL
+from ..queries.queue_stats import CLEAR_STALE
+from ..queries.queue_stats import QUEUE_STATS
+from ..queries.queue_stats import UPSERT_MANY
+from ..queries.queue_stats import UpsertQueueStatsInput
+from ..queries.queue_stats import upsert_columns
+from ..statements import DEFAULT_LIMIT
 from .base import BaseRepository
-
-
-@dataclass(frozen=True, slots=True)
-class UpsertQueueStatsInput:
-    action_id: int
-    queue_length: int = 0
-    active_count: int = 0
-    max_concurrent: int = 1
-    oldest_enqueued_at: datetime | None = None
-    total_enqueued: int = 0
-    total_completed: int = 0
-
-
-QUEUE_STATS = Table("queue_stats", QueueStats, order_by="action_id", key="action_id")
-
-# One statement for one row or many: each parameter is an array holding one column of
-# the batch (in UpsertQueueStatsInput's field order), unnest() turns them into rows.
-UPSERT_MANY = QUEUE_STATS.statement(
-    "INSERT INTO attune.queue_stats AS q"
-    " (action_id, queue_length, active_count, max_concurrent, oldest_enqueued_at,"
-    "  total_enqueued, total_completed)"
-    " SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[],"
-    "  %s::timestamptz[], %s::bigint[], %s::bigint[])"
-    " ON CONFLICT (action_id) DO UPDATE SET"
-    " queue_length = EXCLUDED.queue_length, active_count = EXCLUDED.active_count,"
-    " max_concurrent = EXCLUDED.max_concurrent,"
-    " oldest_enqueued_at = EXCLUDED.oldest_enqueued_at,"
-    " total_enqueued = EXCLUDED.total_enqueued, total_completed = EXCLUDED.total_completed,"
-    " last_updated = now()"
-    " RETURNING {columns}"
-)
-ACTIVE = QUEUE_STATS.statement(
-    "SELECT {columns} FROM attune.queue_stats WHERE queue_length > 0 OR active_count > 0"
-    " ORDER BY action_id LIMIT %s"
-)
-ALL = QUEUE_STATS.statement("SELECT {columns} FROM attune.queue_stats ORDER BY action_id")
-CLEAR_STALE = QUEUE_STATS.command(
-    "DELETE FROM attune.queue_stats"
-    " WHERE last_updated < now() - make_interval(secs => %s::double precision)"
-)
 
 
 class QueueStatsRepository(BaseRepository[QueueStats, UpsertQueueStatsInput]):
@@ -60,21 +27,16 @@ class QueueStatsRepository(BaseRepository[QueueStats, UpsertQueueStatsInput]):
 
     def upsert(self, data: UpsertQueueStatsInput) -> QueueStats:
         """Store the statistics of an action, replacing any it had."""
-        return self.batch_upsert([data])[0]
+        stored = self.batch_upsert([data])
+        return stored[0]
 
     def batch_upsert(self, inputs: Iterable[UpsertQueueStatsInput]) -> list[QueueStats]:
-        """Upsert many actions' statistics in one statement (all or none are stored).
-
-        Returns one row per distinct action, in the order the actions first appear in
-        `inputs`; an action given twice gets its last input, as if upserted in turn.
-        """
-        latest = {data.action_id: data for data in inputs}
-        if not latest:
+        """Upsert many actions' statistics in one statement (see `upsert_columns`)."""
+        action_ids, columns = upsert_columns(inputs)
+        if not action_ids:
             return []
-        rows = [self.table.values(data)[1] for data in latest.values()]
-        columns = [list(column) for column in zip(*rows, strict=True)]
         stored = {row.action_id: row for row in self._all(UPSERT_MANY, columns)}
-        return [stored[action_id] for action_id in latest]
+        return [stored[action_id] for action_id in action_ids]
 
     def find_by_action(self, action_id: int) -> QueueStats | None:
         return self.find_by_id(action_id)

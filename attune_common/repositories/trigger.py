@@ -1,45 +1,24 @@
+# WARNING: generated from trigger_async.py by tools/async_to_sync.py - edit that file, then run make generate.
+# ruff: noqa: E501
 """Triggers (kinds of things that happen) and the sensors that watch for them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..models import Json, Sensor, Trigger
-from ..statements import DEFAULT_LIMIT, Clear, Table
+from ..models import Sensor
+from ..models import Trigger
+from ..queries.trigger import SENSORS
+from ..queries.trigger import SENSORS_BY_PACK
+from ..queries.trigger import SENSORS_BY_TRIGGER
+from ..queries.trigger import SENSORS_ENABLED
+from ..queries.trigger import TRIGGERS
+from ..queries.trigger import TRIGGERS_BY_PACK
+from ..queries.trigger import TRIGGERS_ENABLED
+from ..queries.trigger import CreateSensorInput
+from ..queries.trigger import CreateTriggerInput
+from ..queries.trigger import UpdateSensorInput
+from ..queries.trigger import UpdateTriggerInput
+from ..statements import DEFAULT_LIMIT
 from .base import RefRepository
-
-# -- triggers --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CreateTriggerInput:
-    ref: str
-    label: str
-    pack: int | None = None
-    pack_ref: str | None = None
-    description: str | None = None
-    enabled: bool = True
-    param_schema: Json | None = None
-    out_schema: Json | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateTriggerInput:
-    label: str | None = None
-    description: str | Clear | None = None
-    enabled: bool | None = None
-    param_schema: Json | Clear | None = None
-    out_schema: Json | Clear | None = None
-
-
-TRIGGERS = Table("trigger", Trigger, order_by="ref", json_columns=("param_schema", "out_schema"))
-
-TRIGGERS_BY_PACK = TRIGGERS.statement(
-    "SELECT {columns} FROM attune.trigger WHERE pack = %s ORDER BY ref LIMIT %s"
-)
-TRIGGERS_ENABLED = TRIGGERS.statement(
-    "SELECT {columns} FROM attune.trigger WHERE enabled ORDER BY ref LIMIT %s"
-)
 
 
 class TriggerRepository(RefRepository[Trigger, CreateTriggerInput, UpdateTriggerInput]):
@@ -50,49 +29,6 @@ class TriggerRepository(RefRepository[Trigger, CreateTriggerInput, UpdateTrigger
 
     def find_enabled(self, limit: int = DEFAULT_LIMIT) -> list[Trigger]:
         return self._all(TRIGGERS_ENABLED, (limit,))
-
-
-# -- sensors ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CreateSensorInput:
-    ref: str
-    label: str
-    description: str
-    entrypoint: str
-    runtime: int
-    runtime_ref: str
-    trigger: int
-    trigger_ref: str
-    pack: int | None = None
-    pack_ref: str | None = None
-    enabled: bool = True
-    param_schema: Json | None = None
-    config: Json | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateSensorInput:
-    label: str | None = None
-    description: str | None = None
-    entrypoint: str | None = None
-    enabled: bool | None = None
-    param_schema: Json | Clear | None = None
-    config: Json | Clear | None = None
-
-
-SENSORS = Table("sensor", Sensor, order_by="ref", json_columns=("param_schema", "config"))
-
-SENSORS_BY_TRIGGER = SENSORS.statement(
-    "SELECT {columns} FROM attune.sensor WHERE trigger = %s ORDER BY ref LIMIT %s"
-)
-SENSORS_BY_PACK = SENSORS.statement(
-    "SELECT {columns} FROM attune.sensor WHERE pack = %s ORDER BY ref LIMIT %s"
-)
-SENSORS_ENABLED = SENSORS.statement(
-    "SELECT {columns} FROM attune.sensor WHERE enabled ORDER BY ref LIMIT %s"
-)
 
 
 class SensorRepository(RefRepository[Sensor, CreateSensorInput, UpdateSensorInput]):

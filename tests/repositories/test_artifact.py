@@ -130,6 +130,7 @@ def test_create_with_unknown_type_raises_and_stores_nothing(conn: Conn) -> None:
 @pytest.mark.parametrize(
     ("field", "value"),
     [
+        ("ref", "renamed.artifact"),
         ("type", ArtifactType.PROGRESS),
         ("scope", OwnerType.IDENTITY),
         ("owner", "alice"),
@@ -148,6 +149,19 @@ def test_update_changes_only_that_field(conn: Conn, field: str, value: Any) -> N
         if other != field:
             assert getattr(updated, other) == getattr(artifact, other), other
     assert ArtifactRepository(conn).get_by_id(artifact.id) == updated
+
+
+def test_update_ref_moves_the_version_to_the_new_ref(conn: Conn) -> None:
+    old_ref, new_ref = unique_ref("artifact"), unique_ref("artifact")
+    moved = ArtifactFixture.unique().with_ref(old_ref).create(conn)
+    stays = ArtifactFixture.unique().with_ref(old_ref).create(conn)
+    repository = ArtifactRepository(conn)
+
+    updated = repository.update(moved.id, UpdateArtifactInput(ref=new_ref))
+
+    assert updated.ref == new_ref
+    assert ids(repository.find_by_ref(new_ref)) == [moved.id]
+    assert ids(repository.find_by_ref(old_ref)) == [stays.id]
 
 
 def test_update_retention_limit_to_zero_raises_and_leaves_row(conn: Conn) -> None:

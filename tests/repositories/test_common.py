@@ -1,4 +1,5 @@
-"""What every repository has (SPEC §3), written once and run for all nineteen.
+"""What every repository has (SPEC §3), written once and run for all nineteen, through
+the sync API and through the asyncio one (the `api` fixture, see `tests/apis.py`).
 
 Each `Contract` says what the generic tests need to know of a repository: the builder
 of its rows, its list order, its natural key (ref, login or name) if it has one, and
@@ -11,6 +12,7 @@ natural key. What is particular to one repository stays in its own test_<entity>
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +63,7 @@ from attune_common.repositories import (
     WorkerRepository,
 )
 from attune_common.statements import NEWEST_FIRST
+from tests.apis import open_repository
 from tests.builders import (
     ActionFixture,
     ArtifactFixture,
@@ -87,6 +90,8 @@ from tests.builders import (
     unique_ref,
 )
 from tests.helpers import MISSING_ID, only, set_created, transaction_now
+
+pytestmark = pytest.mark.usefixtures("api")  # every test runs for both APIs
 
 
 def alone(unique: Callable[[], Fixture]) -> Callable[[Conn], Fixture]:
@@ -127,7 +132,7 @@ class Contract:
     def natural_finders(self, conn: Conn) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
         """`find_by_<natural key>` and `get_by_<natural key>` of a repository on `conn`."""
         assert self.natural_key is not None
-        repository = self.repository(conn)
+        repository = open_repository(self.repository, conn)
         return (
             getattr(repository, f"find_by_{self.natural_key}"),
             getattr(repository, f"get_by_{self.natural_key}"),
@@ -327,7 +332,7 @@ def test_contracts_cover_every_repository() -> None:
     exported = {
         value
         for name, value in vars(repositories).items()
-        if name.endswith("Repository") and isinstance(value, type)
+        if name.endswith("Repository") and not name.startswith("Async")
     }
     assert {contract.repository for contract in CONTRACTS} == exported
     assert len(CONTRACTS) == len(exported) == 19
@@ -345,7 +350,7 @@ def test_create_returns_the_stored_row(contract: Contract, conn: Conn) -> None:
     row = contract.make(conn)
 
     assert contract.key_of(row) > 0
-    assert contract.repository(conn).get_by_id(contract.key_of(row)) == row
+    assert open_repository(contract.repository, conn).get_by_id(contract.key_of(row)) == row
     assert row.created.tzinfo is not None
     assert row.created == transaction_now(conn)
     if contract.stamp:
@@ -355,7 +360,7 @@ def test_create_returns_the_stored_row(contract: Contract, conn: Conn) -> None:
 @each(CONTRACTS)
 def test_find_by_id_returns_the_row(contract: Contract, conn: Conn) -> None:
     row, other = contract.make(conn), contract.make(conn)
-    repository = contract.repository(conn)
+    repository = open_repository(contract.repository, conn)
 
     assert repository.find_by_id(contract.key_of(row)) == row
     assert repository.get_by_id(contract.key_of(row)) == row
@@ -364,13 +369,13 @@ def test_find_by_id_returns_the_row(contract: Contract, conn: Conn) -> None:
 
 @each(CONTRACTS)
 def test_find_by_id_missing_returns_none(contract: Contract, conn: Conn) -> None:
-    assert contract.repository(conn).find_by_id(MISSING_ID) is None
+    assert open_repository(contract.repository, conn).find_by_id(MISSING_ID) is None
 
 
 @each(CONTRACTS)
 def test_get_by_id_missing_raises_not_found(contract: Contract, conn: Conn) -> None:
     with pytest.raises(NotFound) as caught:
-        contract.repository(conn).get_by_id(MISSING_ID)
+        open_repository(contract.repository, conn).get_by_id(MISSING_ID)
 
     error = caught.value
     assert (error.entity, error.field, error.value) == (contract.entity, contract.key, MISSING_ID)
@@ -415,7 +420,7 @@ def test_get_by_natural_key_missing_raises_not_found(contract: Contract, conn: C
 @each(CONTRACTS)
 def test_list_holds_mine_in_list_order(contract: Contract, snapshot: Conn) -> None:
     made = contract.make_three(snapshot)
-    repository = contract.repository(snapshot)
+    repository = open_repository(contract.repository, snapshot)
 
     everything = repository.list(limit=repository.count())
 
@@ -426,7 +431,7 @@ def test_list_holds_mine_in_list_order(contract: Contract, snapshot: Conn) -> No
 @each(CONTRACTS)
 def test_list_pages_with_limit_and_offset(contract: Contract, snapshot: Conn) -> None:
     a, b, c = contract.in_list_order(contract.make_three(snapshot))
-    repository = contract.repository(snapshot)
+    repository = open_repository(contract.repository, snapshot)
     everything = repository.list(limit=repository.count())
     start = everything.index(a)
 
@@ -445,7 +450,7 @@ def test_list_orders_by_created_before_id(contract: Contract, snapshot: Conn) ->
     set_created(
         snapshot, contract.repository.table.name, [newer.id], older.created - timedelta(hours=1)
     )
-    repository = contract.repository(snapshot)
+    repository = open_repository(contract.repository, snapshot)
 
     everything = repository.list(limit=repository.count())
 
@@ -454,7 +459,7 @@ def test_list_orders_by_created_before_id(contract: Contract, snapshot: Conn) ->
 
 @each(CONTRACTS)
 def test_count_follows_creates_and_deletes(contract: Contract, snapshot: Conn) -> None:
-    repository = contract.repository(snapshot)
+    repository = open_repository(contract.repository, snapshot)
     before = repository.count()
 
     row = contract.make(snapshot)
@@ -470,7 +475,7 @@ def test_count_follows_creates_and_deletes(contract: Contract, snapshot: Conn) -
 @each(UPDATABLE)
 def test_update_returns_the_stored_row_with_the_changes(contract: Contract, conn: Conn) -> None:
     row = contract.make(conn)
-    repository = contract.repository(conn)
+    repository = open_repository(contract.repository, conn)
 
     updated = repository.update(contract.key_of(row), contract.update)
 
@@ -482,7 +487,7 @@ def test_update_returns_the_stored_row_with_the_changes(contract: Contract, conn
 @each(UPDATABLE)
 def test_update_nothing_returns_the_row_unchanged(contract: Contract, conn: Conn) -> None:
     row = contract.make(conn)
-    repository = contract.repository(conn)
+    repository = open_repository(contract.repository, conn)
 
     assert repository.update(contract.key_of(row), type(contract.update)()) == row
     assert repository.get_by_id(contract.key_of(row)) == row
@@ -499,7 +504,7 @@ def test_update_nothing_returns_the_row_unchanged(contract: Contract, conn: Conn
 )
 def test_update_missing_raises_not_found(contract: Contract, data: Any, conn: Conn) -> None:
     with pytest.raises(NotFound) as caught:
-        contract.repository(conn).update(MISSING_ID, data)
+        open_repository(contract.repository, conn).update(MISSING_ID, data)
 
     error = caught.value
     assert (error.entity, error.field, error.value) == (contract.entity, contract.key, MISSING_ID)
@@ -508,7 +513,7 @@ def test_update_missing_raises_not_found(contract: Contract, data: Any, conn: Co
 @each(UPDATABLE)
 def test_update_moves_updated_in_a_later_transaction(contract: Contract, conn: Conn) -> None:
     row = contract.make(conn)
-    repository = contract.repository(conn)
+    repository = open_repository(contract.repository, conn)
     conn.commit()
     try:
         updated = repository.update(contract.key_of(row), contract.update)
@@ -529,7 +534,7 @@ def test_update_moves_updated_in_a_later_transaction(contract: Contract, conn: C
 @each(CONTRACTS)
 def test_delete_removes_the_row(contract: Contract, conn: Conn) -> None:
     row, other = contract.make(conn), contract.make(conn)
-    repository = contract.repository(conn)
+    repository = open_repository(contract.repository, conn)
 
     assert repository.delete(contract.key_of(row)) is True
 
@@ -540,4 +545,25 @@ def test_delete_removes_the_row(contract: Contract, conn: Conn) -> None:
 
 @each(CONTRACTS)
 def test_delete_missing_returns_false(contract: Contract, conn: Conn) -> None:
-    assert contract.repository(conn).delete(MISSING_ID) is False
+    assert open_repository(contract.repository, conn).delete(MISSING_ID) is False
+
+
+def public_methods(cls: type[Any]) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+
+@each(CONTRACTS)
+def test_the_async_twin_has_the_same_methods_as_coroutines(contract: Contract) -> None:
+    sync = contract.repository
+    twin = getattr(repositories, f"Async{sync.__name__}")
+    methods = public_methods(sync)
+
+    assert public_methods(twin) == methods
+    assert len(methods) >= 6
+    for name in methods:
+        assert inspect.iscoroutinefunction(getattr(twin, name)), name
+        assert not inspect.iscoroutinefunction(getattr(sync, name)), name

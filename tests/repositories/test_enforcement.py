@@ -23,6 +23,7 @@ from attune_common.repositories import (
     RuleRepository,
     UpdateEnforcementInput,
 )
+from tests.apis import open_repository
 from tests.builders import Conn, EnforcementFixture, EventFixture, RuleFixture, unique_ref
 from tests.helpers import MISSING_ID, ids, newest_first, only, refused, shift_created
 
@@ -46,12 +47,14 @@ PAYLOADS: dict[str, Any] = {
     "list_payload": [1, {"two": 2}, ["three"]],
 }
 
+pytestmark = pytest.mark.usefixtures("api")  # for the sync and the asyncio API
+
 
 # -- helpers ---------------------------------------------------------------------------
 
 
 def enforcements(conn: Conn) -> EnforcementRepository:
-    return EnforcementRepository(conn)
+    return open_repository(EnforcementRepository, conn)
 
 
 def make_enforcements(
@@ -283,15 +286,15 @@ def test_delete_enforcement_keeps_its_rule_and_event(conn: Conn) -> None:
 
     enforcements(conn).delete(enforcement.id)
 
-    assert RuleRepository(conn).get_by_id(rule.id) == rule
-    assert EventRepository(conn).get_by_id(event.id) == event
+    assert open_repository(RuleRepository, conn).get_by_id(rule.id) == rule
+    assert open_repository(EventRepository, conn).get_by_id(event.id) == event
 
 
 def test_delete_rule_sets_rule_null_and_keeps_refs(conn: Conn) -> None:
     rule = RuleFixture.unique().create(conn)
     enforcement = EnforcementFixture.unique(rule).with_(status=PROCESSED).create(conn)
 
-    assert RuleRepository(conn).delete(rule.id) is True
+    assert open_repository(RuleRepository, conn).delete(rule.id) is True
 
     after = enforcements(conn).get_by_id(enforcement.id)
     assert after.rule is None
@@ -309,7 +312,7 @@ def test_delete_event_sets_event_null_and_keeps_the_rest(conn: Conn) -> None:
         .create(conn)
     )
 
-    assert EventRepository(conn).delete(event.id) is True
+    assert open_repository(EventRepository, conn).delete(event.id) is True
 
     after = enforcements(conn).get_by_id(enforcement.id)
     assert after.event is None

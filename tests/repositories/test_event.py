@@ -24,6 +24,7 @@ from attune_common.repositories import (
     TriggerRepository,
     UpdateEventInput,
 )
+from tests.apis import open_repository
 from tests.builders import (
     Conn,
     EnforcementFixture,
@@ -48,12 +49,14 @@ PAYLOADS: dict[str, Any] = {
     "string_payload": "just a string",
 }
 
+pytestmark = pytest.mark.usefixtures("api")  # for the sync and the asyncio API
+
 
 # -- helpers ---------------------------------------------------------------------------
 
 
 def events(conn: Conn) -> EventRepository:
-    return EventRepository(conn)
+    return open_repository(EventRepository, conn)
 
 
 def make_events(conn: Conn, count: int, trigger: Trigger | None = None) -> list[Event]:
@@ -291,7 +294,7 @@ def test_delete_event_sets_enforcement_event_null(conn: Conn) -> None:
 
     assert events(conn).delete(event.id) is True
 
-    after = EnforcementRepository(conn).get_by_id(enforcement.id)
+    after = open_repository(EnforcementRepository, conn).get_by_id(enforcement.id)
     assert after.event is None
     fields = ("rule", "rule_ref", "trigger_ref", "status", "payload", "condition", "conditions")
     assert [getattr(after, f) for f in fields] == [getattr(enforcement, f) for f in fields]
@@ -301,7 +304,7 @@ def test_delete_trigger_sets_event_trigger_null_and_keeps_ref(conn: Conn) -> Non
     trigger = TriggerFixture.unique().create(conn)
     event = EventFixture.unique(trigger).with_payload({"p": 1}).create(conn)
 
-    assert TriggerRepository(conn).delete(trigger.id) is True
+    assert open_repository(TriggerRepository, conn).delete(trigger.id) is True
 
     after = events(conn).get_by_id(event.id)
     assert after.trigger is None
@@ -313,7 +316,7 @@ def test_delete_source_sensor_sets_event_source_null_and_keeps_ref(conn: Conn) -
     sensor = SensorFixture.unique(trigger=trigger).create(conn)
     event = EventFixture.unique(trigger).with_(source=sensor.id, source_ref=sensor.ref).create(conn)
 
-    assert SensorRepository(conn).delete(sensor.id) is True
+    assert open_repository(SensorRepository, conn).delete(sensor.id) is True
 
     after = events(conn).get_by_id(event.id)
     assert (after.source, after.source_ref) == (None, sensor.ref)
@@ -368,7 +371,7 @@ def test_find_by_trigger_ref_after_trigger_deleted(conn: Conn) -> None:
     trigger = TriggerFixture.unique().create(conn)
     made = make_events(conn, 2, trigger)
 
-    TriggerRepository(conn).delete(trigger.id)
+    open_repository(TriggerRepository, conn).delete(trigger.id)
 
     found = events(conn).find_by_trigger_ref(trigger.ref)
     assert [row.id for row in found] == [made[1].id, made[0].id]

@@ -11,6 +11,7 @@ import pytest
 from attune_common.errors import ReferenceViolation, ValidationError
 from attune_common.models import ExecutionStatus
 from attune_common.repositories import (
+    CLEAR,
     ActionRepository,
     CreateExecutionInput,
     EnforcementRepository,
@@ -177,6 +178,30 @@ def test_update_status_and_result_together(conn: Conn) -> None:
 
     assert (updated.status, updated.result) == (ExecutionStatus.FAILED, {"error": "x"})
     assert (updated.action_ref, updated.created) == (execution.action_ref, execution.created)
+
+
+def test_update_executor_sets_and_clears_it(conn: Conn) -> None:
+    execution = ExecutionFixture.unique().create(conn)
+    identity = IdentityFixture.unique().create(conn)
+    repository = ExecutionRepository(conn)
+
+    assigned = repository.update(execution.id, UpdateExecutionInput(executor=identity.id))
+    assert assigned.executor == identity.id
+    assert assigned.status is execution.status
+
+    cleared = repository.update(execution.id, UpdateExecutionInput(executor=CLEAR))
+    assert cleared.executor is None
+    assert repository.get_by_id(execution.id) == cleared
+
+
+def test_update_executor_to_a_missing_identity_raises_and_leaves_row(conn: Conn) -> None:
+    execution = ExecutionFixture.unique().create(conn)
+    repository = ExecutionRepository(conn)
+
+    with pytest.raises(ReferenceViolation), conn.transaction():
+        repository.update(execution.id, UpdateExecutionInput(executor=MISSING_ID))
+
+    assert repository.get_by_id(execution.id) == execution
 
 
 def test_update_with_unknown_status_raises_and_leaves_row(conn: Conn) -> None:

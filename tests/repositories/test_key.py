@@ -30,6 +30,7 @@ from attune_common.repositories import (
     SensorRepository,
     UpdateKeyInput,
 )
+from tests.apis import open_repository
 from tests.builders import (
     ActionFixture,
     Conn,
@@ -47,9 +48,11 @@ OTHER_KEY = bytes(range(32, 64))
 
 Owner = Identity | Pack | Action | Sensor
 
+pytestmark = pytest.mark.usefixtures("api")  # for the sync and the asyncio API
+
 
 def keys(conn: Conn) -> KeyRepository:
-    return KeyRepository(conn)
+    return open_repository(KeyRepository, conn)
 
 
 def stored_value(conn: Conn, key_id: int) -> str:
@@ -384,7 +387,7 @@ def test_delete_pack_cascades_to_keys_of_its_actions_and_sensors(conn: Conn) -> 
         )
     ]
 
-    PackRepository(conn).delete(pack.id)
+    open_repository(PackRepository, conn).delete(pack.id)
 
     assert [keys(conn).find_by_id(key.id) for key in made] == [None, None, None]
 

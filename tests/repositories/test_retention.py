@@ -21,6 +21,7 @@ from attune_common.repositories import (
     InquiryRepository,
     NotificationRepository,
 )
+from tests.apis import open_repository
 from tests.builders import (
     EnforcementFixture,
     EventFixture,
@@ -34,6 +35,8 @@ Conn = psycopg.Connection[Any]
 
 LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)
 CUTOFF = LONG_AGO + timedelta(days=1)
+
+pytestmark = pytest.mark.usefixtures("api")  # for the sync and the asyncio API
 
 
 def age(conn: Conn, table: str, ids: list[int], created: datetime = LONG_AGO) -> None:
@@ -59,21 +62,24 @@ class CountingCursor(psycopg.Cursor[Any]):
 def test_delete_older_than_deletes_old_rows_and_keeps_newer(conn: Conn) -> None:
     old = old_events(conn, 3)
     newer = EventFixture.unique().create(conn)
-    deleted = EventRepository(conn).delete_older_than(CUTOFF)
+    deleted = open_repository(EventRepository, conn).delete_older_than(CUTOFF)
     assert deleted == 3
-    repository = EventRepository(conn)
+    repository = open_repository(EventRepository, conn)
     assert [repository.find_by_id(id) for id in old] == [None, None, None]
     assert repository.get_by_id(newer.id) == newer
 
 
 def test_delete_older_than_keeps_rows_created_at_the_cutoff(conn: Conn) -> None:
     (at_cutoff,) = old_events(conn, 1, CUTOFF)
-    assert EventRepository(conn).delete_older_than(CUTOFF) == 0
-    assert EventRepository(conn).find_by_id(at_cutoff) is not None
+    assert open_repository(EventRepository, conn).delete_older_than(CUTOFF) == 0
+    assert open_repository(EventRepository, conn).find_by_id(at_cutoff) is not None
 
 
 def test_delete_older_than_nothing_to_delete(conn: Conn) -> None:
-    assert EventRepository(conn).delete_older_than(LONG_AGO - timedelta(days=3650)) == 0
+    assert (
+        open_repository(EventRepository, conn).delete_older_than(LONG_AGO - timedelta(days=3650))
+        == 0
+    )
 
 
 def test_delete_older_than_works_in_batches(database_url: str) -> None:
@@ -81,6 +87,7 @@ def test_delete_older_than_works_in_batches(database_url: str) -> None:
     with psycopg.connect(database_url, cursor_factory=CountingCursor) as conn:
         old_events(conn, 10)
         CountingCursor.executed.clear()
+        # Counted by the sync cursor factory: the sync API only (it runs under both)
         deleted = EventRepository(conn).delete_older_than(CUTOFF, batch_size=3)
         conn.rollback()
     assert deleted == 10
@@ -102,11 +109,11 @@ def test_delete_older_than_on_autocommit_commits_each_batch(connect: Any) -> Non
     writer = connect()
     old = old_events(writer, 5, year)
     writer.commit()
-    deleted = EventRepository(connect(autocommit=True)).delete_older_than(
+    deleted = open_repository(EventRepository, connect(autocommit=True)).delete_older_than(
         year + timedelta(seconds=1), batch_size=2
     )
     assert deleted == 5
-    assert [EventRepository(connect()).find_by_id(id) for id in old] == [None] * 5
+    assert [open_repository(EventRepository, connect()).find_by_id(id) for id in old] == [None] * 5
 
 
 def test_delete_older_than_skips_rows_another_transaction_holds(conn: Conn, connect: Any) -> None:
@@ -116,20 +123,22 @@ def test_delete_older_than_skips_rows_another_transaction_holds(conn: Conn, conn
     holder.execute("SELECT id FROM attune.event WHERE id = %s FOR UPDATE", (old[0],))
     purger = connect()
     purger.execute("SET lock_timeout = '200ms'")  # waiting for the lock would fail
-    deleted = EventRepository(purger).delete_older_than(CUTOFF)
+    deleted = open_repository(EventRepository, purger).delete_older_than(CUTOFF)
     purger.commit()
     holder.rollback()
     assert deleted == 2
-    assert EventRepository(conn).find_by_id(old[0]) is not None
-    EventRepository(conn).delete(old[0])  # leave nothing committed in 1900
+    assert open_repository(EventRepository, conn).find_by_id(old[0]) is not None
+    open_repository(EventRepository, conn).delete(old[0])  # leave nothing committed in 1900
     conn.commit()
 
 
 def test_delete_older_than_events_keeps_their_enforcements(conn: Conn) -> None:
     (old,) = old_events(conn, 1)
-    enforcement = EnforcementFixture.unique(event=EventRepository(conn).get_by_id(old)).create(conn)
-    assert EventRepository(conn).delete_older_than(CUTOFF) == 1
-    kept = EnforcementRepository(conn).get_by_id(enforcement.id)
+    enforcement = EnforcementFixture.unique(
+        event=open_repository(EventRepository, conn).get_by_id(old)
+    ).create(conn)
+    assert open_repository(EventRepository, conn).delete_older_than(CUTOFF) == 1
+    kept = open_repository(EnforcementRepository, conn).get_by_id(enforcement.id)
     assert kept.event is None
     assert (kept.rule_ref, kept.trigger_ref, kept.payload) == (
         enforcement.rule_ref,
@@ -142,14 +151,14 @@ def test_delete_older_than_enforcements(conn: Conn) -> None:
     old = [EnforcementFixture.unique().create(conn).id for _ in range(2)]
     age(conn, "enforcement", old)
     newer = EnforcementFixture.unique().create(conn)
-    assert EnforcementRepository(conn).delete_older_than(CUTOFF, batch_size=1) == 2
-    assert EnforcementRepository(conn).find_by_id(newer.id) == newer
+    assert open_repository(EnforcementRepository, conn).delete_older_than(CUTOFF, batch_size=1) == 2
+    assert open_repository(EnforcementRepository, conn).find_by_id(newer.id) == newer
 
 
 @pytest.mark.parametrize("batch_size", [0, -5])
 def test_delete_older_than_refuses_an_empty_batch(conn: Conn, batch_size: int) -> None:
     with pytest.raises(ValidationError, match="batch_size"):
-        EventRepository(conn).delete_older_than(CUTOFF, batch_size=batch_size)
+        open_repository(EventRepository, conn).delete_older_than(CUTOFF, batch_size=batch_size)
 
 
 def test_delete_older_than_executions_removes_their_inquiries(conn: Conn) -> None:
@@ -157,9 +166,9 @@ def test_delete_older_than_executions_removes_their_inquiries(conn: Conn) -> Non
     inquiry = InquiryFixture.unique(old).create(conn)
     child = ExecutionFixture.unique(parent=old).create(conn)
     age(conn, "execution", [old.id])
-    assert ExecutionRepository(conn).delete_older_than(CUTOFF) == 1
-    assert InquiryRepository(conn).find_by_id(inquiry.id) is None
-    kept = ExecutionRepository(conn).get_by_id(child.id)
+    assert open_repository(ExecutionRepository, conn).delete_older_than(CUTOFF) == 1
+    assert open_repository(InquiryRepository, conn).find_by_id(inquiry.id) is None
+    kept = open_repository(ExecutionRepository, conn).get_by_id(child.id)
     assert (kept.parent, kept.action_ref) == (None, child.action_ref)
 
 
@@ -167,5 +176,7 @@ def test_delete_older_than_notifications(conn: Conn) -> None:
     old = [NotificationFixture.unique().create(conn).id for _ in range(3)]
     age(conn, "notification", old)
     newer = NotificationFixture.unique().create(conn)
-    assert NotificationRepository(conn).delete_older_than(CUTOFF, batch_size=2) == 3
-    assert NotificationRepository(conn).find_by_id(newer.id) == newer
+    assert (
+        open_repository(NotificationRepository, conn).delete_older_than(CUTOFF, batch_size=2) == 3
+    )
+    assert open_repository(NotificationRepository, conn).find_by_id(newer.id) == newer

@@ -1,0 +1,1 @@
+"""Fault tests: connections killed, servers restarted and crashed, hostile rows."""
