@@ -7,6 +7,7 @@ isolated database of the test's own (`isolated_database_url`), never the shared 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pty
 import re
@@ -82,6 +83,24 @@ def old_events(conn: psycopg.Connection[Any], count: int) -> list[int]:
     return ids
 
 
+def answer_on_a_terminal(answer: bytes, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `attune-db ARGS` with a terminal as its input, on which `answer` is typed."""
+    terminal, child = pty.openpty()
+    try:
+        os.write(terminal, answer)
+        return subprocess.run(
+            [sys.executable, "-m", "attune_common", *args],
+            stdin=child,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(child)
+        os.close(terminal)
+
+
 def free_port() -> int:
     """A loopback port where nothing listens (bound, read, released)."""
     with socket.socket() as probe:
@@ -131,6 +150,16 @@ def test_status_shows_migrations_counts_and_waiting_work(isolated_database_url: 
     assert re.search(r"^event .* \(40 d ago\)$", out, re.MULTILINE), out
     assert table_row(out, "enforcement", "created", "2")
     assert table_row(out, "execution", "requested", "1")
+
+    as_json = attune_db("status", "--json", "--database-url", isolated_database_url)
+    assert as_json.returncode == 0, as_json.stderr
+    status = json.loads(as_json.stdout)
+    assert status["migrations"]["pending"] == []
+    assert status["history"]["event"]["rows"] == 3
+    assert status["history"]["event"]["size_bytes"] > 0
+    waiting = status["waiting"]["enforcement"]
+    assert (waiting["status"], waiting["rows"], waiting["estimated"]) == ("created", 2, False)
+    assert datetime.fromisoformat(status["waiting"]["execution"]["oldest"]) > LONG_AGO
 
 
 def test_purge_dry_run_counts_and_deletes_nothing(isolated_database_url: str) -> None:
@@ -238,6 +267,9 @@ def test_rollback_undoes_the_newest_migration_then_all(isolated_database_url: st
     url = ("--database-url", isolated_database_url)
     unconfirmed = attune_db("rollback", *url)  # no terminal to ask on, no --yes
     assert "--yes" in assert_failed_in_one_line(unconfirmed)
+    declined = answer_on_a_terminal(b"n\n", "rollback", *url)
+    assert "proceed? [y/N]" in declined.stdout
+    assert "cancelled" in assert_failed_in_one_line(declined)
     assert table_row(attune_db("status", *url).stdout, NEWEST, "applied")
 
     newest = attune_db("rollback", "--yes", *url)
@@ -254,6 +286,8 @@ def test_rollback_undoes_the_newest_migration_then_all(isolated_database_url: st
     status = attune_db("status", *url).stdout
     assert table_row(status, "migrations", "0", "applied,", str(len(MIGRATIONS)), "pending")
     assert table_row(status, "event", "no", "table")
+    no_schema = attune_db("purge", "--older-than", "30d", *url)
+    assert "purging inquiry failed" in assert_failed_in_one_line(no_schema)
 
 
 @pytest.mark.parametrize(
@@ -263,7 +297,9 @@ def test_rollback_undoes_the_newest_migration_then_all(isolated_database_url: st
 )
 def test_unreachable_server_fails_in_one_line(args: list[str]) -> None:
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/attune"
-    result = attune_db(*args, "--database-url", url)
+    before_the_command = args[0] == "status"  # the options go on either side of its name
+    where = ["--database-url", url, *args] if before_the_command else [*args, "--database-url", url]
+    result = attune_db(*where)
     message = assert_failed_in_one_line(result)
     assert "Connection refused" in message
 

@@ -8,12 +8,13 @@ function that runs it; a new command is one more module and one more entry in
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from ..errors import AttuneError
 from . import dev_server, migrate, purge, rollback, status
-from .common import Parser, fail, log
+from .common import Parser, common_options, fail, log
 
 COMMANDS = (migrate, status, rollback, purge, dev_server)
 
@@ -26,7 +27,9 @@ on stderr says why), 2 bad usage, 130 interrupted.
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="attune-db", description=DESCRIPTION)
+    parser = Parser(
+        prog="attune-db", description=DESCRIPTION, parents=[common_options(defaults=True)]
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for command in COMMANDS:
         command.register(commands)
@@ -47,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         log.warning("interrupted")
         return purge.INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`attune-db status | head`): no more output
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return code
 
 

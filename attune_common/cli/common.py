@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeAlias
 
 import psycopg
+from psycopg import sql
 
-from ..errors import AttuneError
+from ..errors import AttuneError, translated
 from ..pooling import database_url, describe
 
 log = logging.getLogger("attune_common.cli")
@@ -31,17 +32,24 @@ class Parser(argparse.ArgumentParser):
 Commands: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
-def _options() -> Parser:
-    """The options every command takes (argparse copies them into each command)."""
+def common_options(*, defaults: bool) -> Parser:
+    """The options every command takes, before or after its name (argparse copies them
+    into each parser). The top-level copy holds the defaults; a command's copy sets a
+    value only when given there, so it never undoes one given before the command."""
     options = Parser(add_help=False)
     options.add_argument(
         "--database-url",
         metavar="URL",
+        default=None if defaults else argparse.SUPPRESS,
         help="the database (a libpq URL); default: $ATTUNE_DATABASE_URL, "
         "else postgresql://postgres@127.0.0.1:5432/attune",
     )
     options.add_argument(
-        "-v", "--verbose", action="store_true", help="log what is being done on stderr"
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="log what is being done on stderr",
     )
     return options
 
@@ -53,7 +61,7 @@ def add_command(commands: Commands, name: str, summary: str, description: str, r
         name,
         help=summary,
         description=description,
-        parents=[_options()],
+        parents=[common_options(defaults=False)],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(run=run)
@@ -72,6 +80,25 @@ def connect(url: str | None) -> psycopg.Connection[Any]:
         return psycopg.connect(resolved, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.Error as exc:
         raise AttuneError(f"cannot connect to {describe(resolved)}: {one_line(str(exc))}") from exc
+
+
+def fetch_optional(
+    conn: psycopg.Connection[Any], query: str | sql.Composed, params: Sequence[Any] = ()
+) -> tuple[Any, ...] | None:
+    """The first row a query returns, if any; a failure is an AttuneError."""
+    with translated():
+        row: tuple[Any, ...] | None = conn.execute(query, params).fetchone()
+    return row
+
+
+def fetch_one(
+    conn: psycopg.Connection[Any], query: str | sql.Composed, params: Sequence[Any] = ()
+) -> tuple[Any, ...]:
+    """The row a query that always returns one row returns."""
+    row = fetch_optional(conn, query, params)
+    if row is None:
+        raise AttuneError(f"no row from: {query!r}")
+    return row
 
 
 def fail(message: str) -> int:

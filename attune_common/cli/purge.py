@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import time
@@ -14,7 +15,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
+from ..errors import AttuneError
 from ..repositories import (
     EnforcementRepository,
     EventRepository,
@@ -23,7 +26,7 @@ from ..repositories import (
     NotificationRepository,
 )
 from ..repositories.occurrence import OccurrenceRepository
-from .common import Commands, add_command, connect, log, positive_int, table
+from .common import Commands, add_command, connect, fail, fetch_one, log, positive_int, table
 from .durations import duration_argument
 
 REPOSITORIES: dict[str, type[OccurrenceRepository[Any, Any, Any]]] = {
@@ -39,13 +42,14 @@ before it, so no row is first updated (its link set to NULL) and then deleted.""
 DEFAULT_BATCH = 10_000
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 
-DESCRIPTION = f"""\
+DESCRIPTION = """\
 Delete the history rows created before now (the server's clock) minus --older-than,
-oldest first, from {", ".join(REPOSITORIES)} (or the --table ones), in that order.
-Each batch is one short statement that commits on its own and skips rows other
-transactions hold locked, so services keep running. Deleting an execution also
-deletes its inquiries (ON DELETE CASCADE); other links to purged rows become NULL,
-and the rows pointing at them keep their *_ref copies. Artifacts are never purged.
+oldest first, from inquiry, execution, enforcement, event and notification, in that
+order (or from the --table ones). Each batch is one short statement that commits on
+its own and skips rows other transactions hold locked, so services keep running.
+Deleting an execution also deletes its inquiries (ON DELETE CASCADE); other links to
+purged rows become NULL, and the rows pointing at them keep their *_ref copies.
+Artifacts are never purged.
 
 On a terminal it shows progress and rows/s; piped, only the summary. Ctrl-C stops
 after the current batch and says how far it got (a second Ctrl-C stops at once,
@@ -71,7 +75,9 @@ def register(commands: Commands) -> None:
         "--table",
         action="append",
         choices=list(REPOSITORIES),
-        help="purge only this table (repeat for several); default: all of them",
+        metavar="TABLE",
+        help="purge only this table (repeat for several): "
+        f"{', '.join(REPOSITORIES)}; default: all of them",
     )
     parser.add_argument(
         "--batch-size",
@@ -93,6 +99,7 @@ class Purged:
     deleted: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
+    failure: str | None = None  # why it stopped early, when it failed
 
     @property
     def total(self) -> int:
@@ -102,12 +109,14 @@ class Purged:
 def run(args: argparse.Namespace) -> int:
     names = [name for name in REPOSITORIES if args.table is None or name in args.table]
     with connect(args.database_url) as conn:
-        cutoff = _one(conn, CUTOFF, (args.older_than,))
+        (cutoff,) = fetch_one(conn, CUTOFF, (args.older_than,))
         if args.dry_run:
             print(_dry_run(conn, names, cutoff))
             return 0
         purged = _purge(conn, names, cutoff, args.batch_size)
     print(_summary(purged))
+    if purged.failure is not None:
+        return fail(purged.failure)
     if purged.interrupted:
         log.warning(
             "interrupted: stopped after a batch; deleted %s row(s), older rows remain",
@@ -117,16 +126,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _one(conn: psycopg.Connection[Any], query: str | sql.Composed, params: tuple[Any, ...]) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
-
-
 def _count_older(conn: psycopg.Connection[Any], name: str, cutoff: datetime) -> int:
     query = sql.SQL(COUNT_OLDER).format(sql.Identifier("attune", name))
-    count: int = _one(conn, query, (cutoff,))
-    return count
+    (count,) = fetch_one(conn, query, (cutoff,))
+    return int(count)
 
 
 def _dry_run(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime) -> str:
@@ -141,33 +144,47 @@ def _dry_run(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime) 
 
 
 def _purge(conn: psycopg.Connection[Any], names: list[str], cutoff: datetime, batch: int) -> Purged:
+    """Purge table after table, batch after batch, until done, asked to stop, or failed
+    (what the committed batches deleted stays deleted, and is reported)."""
     purged = Purged(cutoff)
-    on_terminal = sys.stderr.isatty()
-    with StopAfterBatch() as stop:
+    # Log lines go above the progress bar rather than through it.
+    library = logging.getLogger("attune_common")
+    with StopAfterBatch() as stop, logging_redirect_tqdm(loggers=[library]):
         for name in names:
             if stop.requested:
                 break
-            repository = REPOSITORIES[name](conn)
-            expected = _count_older(conn, name, cutoff) if on_terminal else None
             started = time.monotonic()
             purged.deleted[name] = 0
-            with tqdm(
-                total=expected,
-                desc=name,
-                unit=" rows",
-                file=sys.stderr,
-                disable=not on_terminal,
-            ) as progress:
-                while not stop.requested:
-                    count = repository.delete_batch_older_than(cutoff, batch)
-                    log.debug("%s: deleted a batch of %d row(s)", name, count)
-                    purged.deleted[name] += count
-                    progress.update(count)
-                    if count < batch:
-                        break
-            purged.seconds[name] = time.monotonic() - started
+            try:
+                _purge_table(conn, name, batch, purged, stop)
+            except AttuneError as exc:
+                purged.failure = f"purging {name} failed: {exc}"
+                break
+            except KeyboardInterrupt:  # the second Ctrl-C: the batch under way rolled back
+                stop.requested = True
+                break
+            finally:
+                purged.seconds[name] = time.monotonic() - started
         purged.interrupted = stop.requested
     return purged
+
+
+def _purge_table(
+    conn: psycopg.Connection[Any], name: str, batch: int, purged: Purged, stop: StopAfterBatch
+) -> None:
+    repository = REPOSITORIES[name](conn)
+    on_terminal = sys.stderr.isatty()
+    expected = _count_older(conn, name, purged.cutoff) if on_terminal else None
+    with tqdm(
+        total=expected, desc=name, unit=" rows", file=sys.stderr, disable=not on_terminal
+    ) as progress:
+        while not stop.requested:
+            count = repository.delete_batch_older_than(purged.cutoff, batch)
+            log.debug("%s: deleted a batch of %d row(s)", name, count)
+            purged.deleted[name] += count
+            progress.update(count)
+            if count < batch:
+                return
 
 
 def _summary(purged: Purged) -> str:

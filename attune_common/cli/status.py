@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from psycopg import sql
 
 from ..migrations import MigrationStatus, migration_status
 from ..pooling import database_url, describe
-from .common import Commands, add_command, connect, table
+from .common import Commands, add_command, connect, fetch_one, fetch_optional, table
 
 HISTORY = ("event", "enforcement", "execution", "inquiry", "notification", "artifact")
 """The tables that grow without bound (SPEC §1)."""
@@ -24,8 +25,9 @@ since counting a table of tens of millions of rows takes a while (`--exact` does
 DESCRIPTION = f"""\
 Show what an operator needs at a glance: the database and server version, which
 migrations are applied and pending, the rows, on-disk size (with indexes and TOAST)
-and oldest row of each history table ({", ".join(HISTORY)}), and the work waiting
-to be claimed: enforcements `created` and executions `requested`, with the oldest.
+and oldest row of each history table (event, enforcement, execution, inquiry,
+notification, artifact), and the work waiting to be claimed: enforcements `created`
+and executions `requested`, with the oldest of each.
 
 Tables past about {EXACT_UP_TO:,} rows show the planner's estimate (~) rather than a
 count that would scan them; --exact counts them all. Times are UTC.
@@ -34,7 +36,8 @@ count that would scan them; --exact counts them all. Times are UTC.
 SERVER = "SELECT current_setting('server_version'), now()"
 
 TABLE_SIZE = """
-SELECT pg_size_pretty(pg_total_relation_size(c.oid)), c.reltuples::bigint
+SELECT pg_total_relation_size(c.oid), pg_size_pretty(pg_total_relation_size(c.oid)),
+       c.reltuples::bigint
 FROM pg_class c WHERE c.oid = to_regclass(%s)
 """
 
@@ -58,7 +61,8 @@ class TableRows:
     name: str
     rows: int | None  # None: the table does not exist (migrations pending)
     estimated: bool = False
-    size: str = ""
+    size: str = ""  # as PostgreSQL writes it: 48 MB
+    size_bytes: int | None = None
     oldest: datetime | None = None
 
 
@@ -79,17 +83,21 @@ def register(commands: Commands) -> None:
     parser.add_argument(
         "--exact", action="store_true", help="count every table exactly, however large"
     )
+    parser.add_argument(
+        "--json", action="store_true", help="print it as one JSON object (for monitoring)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print(render(collect(args.database_url, exact=args.exact)))
+    status = collect(args.database_url, exact=args.exact)
+    print(json.dumps(as_json(status), indent=2) if args.json else render(status))
     return 0
 
 
 def collect(url: str | None, *, exact: bool = False) -> Status:
     """Read the status of a database (read only)."""
     with connect(url) as conn:
-        server, now = _row(conn, SERVER)
+        server, now = fetch_one(conn, SERVER)
         history = [_table_rows(conn, name, exact) for name in HISTORY]
         waiting = [
             (status, _waiting(conn, name, query)) for (name, status), query in WAITING.items()
@@ -104,30 +112,42 @@ def collect(url: str | None, *, exact: bool = False) -> Status:
     )
 
 
-def _row(conn: psycopg.Connection[Any], query: str | sql.Composable, *params: Any) -> Any:
-    row = conn.execute(query, params or None).fetchone()  # type: ignore[arg-type]
-    assert row is not None
-    return row
-
-
 def _table_rows(conn: psycopg.Connection[Any], name: str, exact: bool) -> TableRows:
-    found = conn.execute(TABLE_SIZE, (f"attune.{name}",)).fetchone()
+    found = fetch_optional(conn, TABLE_SIZE, (f"attune.{name}",))
     if found is None:
         return TableRows(name, None)
-    size, estimate = found
+    size_bytes, size, estimate = found
     estimated = not exact and estimate > EXACT_UP_TO
     query = sql.SQL(OLDEST if estimated else COUNT_AND_OLDEST).format(
         sql.Identifier("attune", name)
     )
-    rows, oldest = _row(conn, query)
-    return TableRows(name, estimate if estimated else rows, estimated, size, oldest)
+    rows, oldest = fetch_one(conn, query)
+    return TableRows(name, estimate if estimated else rows, estimated, size, size_bytes, oldest)
 
 
 def _waiting(conn: psycopg.Connection[Any], name: str, query: str) -> TableRows:
-    if conn.execute(TABLE_SIZE, (f"attune.{name}",)).fetchone() is None:
+    if fetch_optional(conn, TABLE_SIZE, (f"attune.{name}",)) is None:
         return TableRows(name, None)
-    rows, oldest = _row(conn, query)
+    rows, oldest = fetch_one(conn, query)
     return TableRows(name, rows, oldest=oldest)
+
+
+def as_json(status: Status) -> dict[str, Any]:
+    """The status as JSON values: times in ISO 8601, sizes in bytes, a table that does
+    not exist as rows null."""
+
+    def rows(table: TableRows) -> dict[str, Any]:
+        oldest = table.oldest.isoformat() if table.oldest else None
+        return {"rows": table.rows, "estimated": table.estimated, "oldest": oldest}
+
+    return {
+        "database": status.database,
+        "server": status.server,
+        "now": status.now.isoformat(),
+        "migrations": {"applied": status.migrations.applied, "pending": status.migrations.pending},
+        "history": {t.name: {**rows(t), "size_bytes": t.size_bytes} for t in status.history},
+        "waiting": {t.name: {"status": waited, **rows(t)} for waited, t in status.waiting},
+    }
 
 
 def render(status: Status) -> str:

@@ -2,11 +2,12 @@
 
 Tests age their own rows into one fixed year and purge with a cutoff just after it.
 Rows no other test commits live there: transactional tests use 1900 and roll back;
-the one test that commits uses 1990, later than any cutoff of the others.
+the tests that commit do so in a database of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -104,32 +105,51 @@ def test_delete_batch_older_than_deletes_one_batch_oldest_first(conn: Conn) -> N
     assert [event is not None for event in remaining] == [False, False, True]
 
 
-def test_delete_older_than_on_autocommit_commits_each_batch(connect: Any) -> None:
+@pytest.fixture
+def connect_isolated(isolated_database_url: str) -> Iterator[Callable[..., Conn]]:
+    """Connections to a database of the test's own: a test that commits old rows would
+    purge, and be purged by, its twin running for the other API at the same time."""
+    opened: list[Conn] = []
+
+    def open_connection(**kwargs: Any) -> Conn:
+        opened.append(psycopg.connect(isolated_database_url, **kwargs))
+        return opened[-1]
+
+    yield open_connection
+    for conn in opened:
+        conn.close()
+
+
+def test_delete_older_than_on_autocommit_commits_each_batch(
+    connect_isolated: Callable[..., Conn],
+) -> None:
     year = datetime(1990, 6, 1, tzinfo=UTC)
-    writer = connect()
+    writer = connect_isolated()
     old = old_events(writer, 5, year)
     writer.commit()
-    deleted = open_repository(EventRepository, connect(autocommit=True)).delete_older_than(
+    deleted = open_repository(EventRepository, connect_isolated(autocommit=True)).delete_older_than(
         year + timedelta(seconds=1), batch_size=2
     )
     assert deleted == 5
-    assert [open_repository(EventRepository, connect()).find_by_id(id) for id in old] == [None] * 5
+    reader = open_repository(EventRepository, connect_isolated())
+    assert [reader.find_by_id(id) for id in old] == [None] * 5
 
 
-def test_delete_older_than_skips_rows_another_transaction_holds(conn: Conn, connect: Any) -> None:
+def test_delete_older_than_skips_rows_another_transaction_holds(
+    connect_isolated: Callable[..., Conn],
+) -> None:
+    conn = connect_isolated()
     old = old_events(conn, 3)
     conn.commit()
-    holder = connect()
+    holder = connect_isolated()
     holder.execute("SELECT id FROM attune.event WHERE id = %s FOR UPDATE", (old[0],))
-    purger = connect()
+    purger = connect_isolated()
     purger.execute("SET lock_timeout = '200ms'")  # waiting for the lock would fail
     deleted = open_repository(EventRepository, purger).delete_older_than(CUTOFF)
     purger.commit()
     holder.rollback()
     assert deleted == 2
     assert open_repository(EventRepository, conn).find_by_id(old[0]) is not None
-    open_repository(EventRepository, conn).delete(old[0])  # leave nothing committed in 1900
-    conn.commit()
 
 
 def test_delete_older_than_events_keeps_their_enforcements(conn: Conn) -> None:
