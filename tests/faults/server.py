@@ -15,10 +15,16 @@ from attune_common.devserver import DevServer, find_binaries
 
 START_TIMEOUT = 30.0  # seconds, for initdb and for each start, restart and stop
 
-# A small server (DevServer already turns fsync off: a crash of PostgreSQL, which
-# `restart("immediate")` is, is not a crash of the operating system, which still holds
-# every WAL page written before it, so every commit survives).
-SETTINGS = {"shared_buffers": "16MB", "max_connections": "30", "log_min_messages": "fatal"}
+# A small server. DevServer turns fsync off, which costs no durability here: a crash of
+# PostgreSQL (`restart("immediate")`) is not a crash of the operating system, which
+# still holds every WAL page written before it. That holds only while a commit writes
+# its WAL before it returns, so synchronous_commit must stay on.
+SETTINGS = {
+    "synchronous_commit": "on",
+    "shared_buffers": "16MB",
+    "max_connections": "30",
+    "log_min_messages": "fatal",
+}
 
 
 class PrivateServer(DevServer):
