@@ -28,7 +28,7 @@ from attune_common.repositories import (
 )
 
 from .bulk import ALLOCATE_IDS, BULK_REF, COPY_EVENTS
-from .clients import Clients
+from .clients import Clients, json_decoding_rows
 from .payloads import payloads
 from .seed import seed_events
 from .settings import Settings
@@ -77,7 +77,9 @@ class AsyncClients:
 def connect_async(url: str) -> AsyncClients:
     runner = asyncio.Runner()
     attune = runner.run(psycopg.AsyncConnection.connect(url, autocommit=True))
-    raw = runner.run(psycopg.AsyncConnection.connect(url, autocommit=True))
+    raw = runner.run(
+        psycopg.AsyncConnection.connect(url, autocommit=True, row_factory=json_decoding_rows)
+    )
     return AsyncClients(runner, attune, raw)
 
 

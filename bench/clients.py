@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +45,33 @@ class Clients:
             conn.close()
 
 
+JSON_COLUMNS = frozenset(
+    column
+    for repository in (EventRepository, EnforcementRepository)
+    for column in repository.table.json_columns
+)
+
+
+def json_decoding_rows(cursor: Any) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """Raw psycopg's rows, with the JSON columns (which the shared SQL selects as text)
+    decoded, as psycopg's own jsonb loader would: the work a raw psycopg user's code
+    does to use the rows, so the comparison with the repositories is like for like."""
+    names = [column.name for column in cursor.description or ()]
+    positions = [i for i, name in enumerate(names) if name in JSON_COLUMNS]
+    loads = json.loads
+
+    def make(values: Sequence[Any]) -> tuple[Any, ...]:
+        if not positions:
+            return tuple(values)
+        row = list(values)
+        for i in positions:
+            if row[i] is not None:
+                row[i] = loads(row[i])
+        return tuple(row)
+
+    return make
+
+
 def _prepared(conn: psycopg.Connection[Any]) -> set[str]:
     rows = conn.execute("SELECT statement FROM pg_prepared_statements").fetchall()
     return {row[0] for row in rows}
@@ -58,7 +87,7 @@ def check_same_sql(c: Clients) -> None:
 def connect(url: str) -> Clients:
     return Clients(
         attune=psycopg.connect(url, autocommit=True),
-        raw=psycopg.connect(url, autocommit=True),
+        raw=psycopg.connect(url, autocommit=True, row_factory=json_decoding_rows),
         session=orm_session(url),
         checker=psycopg.connect(url, autocommit=True),
     )
