@@ -42,6 +42,7 @@ from .migrations import create_database, migrate
 log = logging.getLogger(__name__)
 
 Source = Literal["auto", "embedded", "installed"]
+ShutdownMode = Literal["smart", "fast", "immediate"]
 SOURCES: tuple[Source, ...] = ("auto", "embedded", "installed")
 SERVER_OS_USER = "embedded_postgres"
 SUPERUSER = "postgres"
@@ -157,7 +158,7 @@ class DevServer:
         self._stopped = False
         try:
             self._prepare()
-            self.port = self._start(port)
+            self.port = self._first_start(port)
             self.pid = _postmaster_pid(self._data)
             self.admin_url = _url(self.port, "postgres")
             self.url = _url(self.port, dbname)
@@ -194,29 +195,39 @@ class DevServer:
         """Apply the schema's pending migrations to the server's database."""
         return migrate(self.url)
 
-    def restart(self, mode: Literal["smart", "fast", "immediate"] = "fast") -> None:
+    def restart(self, mode: ShutdownMode = "fast") -> None:
         """Restart the server on its port: `fast` ends every session cleanly,
         `immediate` is a crash (no checkpoint: it recovers from its WAL on start)."""
         self._pg_ctl("restart", "-m", mode, "-l", str(self._log), "-o", self._options(self.port))
         self.pid = _postmaster_pid(self._data)
 
+    def shutdown(self, mode: ShutdownMode = "fast") -> None:
+        """Stop the server but keep its data: `start()` brings it back on its port."""
+        self._pg_ctl("stop", "-m", mode)
+        if self.pid is not None:
+            wait_until_gone(self.pid, self.timeout)
+
+    def start(self) -> None:
+        """Start the server again after `shutdown()`, on the same port."""
+        self._pg_ctl("start", "-l", str(self._log), "-o", self._options(self.port))
+        self.pid = _postmaster_pid(self._data)
+
     def stop(self) -> None:
         """Stop the server (fast shutdown: sessions are ended) and delete its directory.
 
-        Safe to call more than once.
+        Safe to call more than once, and after `shutdown()`.
         """
         if self._stopped:
             return
         self._stopped = True
         try:
-            # postmaster.pid also covers a server that started but was not seen to start.
-            if self.pid is not None or (self._data / "postmaster.pid").exists():
+            # The pid file, not self.pid: it also covers a server that started but was
+            # not seen to start, and none is there after shutdown().
+            if (self._data / "postmaster.pid").exists():
                 try:
-                    self._pg_ctl("stop", "-m", "fast")
+                    self.shutdown("fast")
                 except DevServerError:
-                    self._pg_ctl("stop", "-m", "immediate")
-                if self.pid is not None:
-                    wait_until_gone(self.pid, self.timeout)
+                    self.shutdown("immediate")
                 log.info("stopped the PostgreSQL server in %s", self._base)
         finally:
             shutil.rmtree(self._base, ignore_errors=True)
@@ -244,7 +255,7 @@ class DevServer:
             _let_others_traverse(self._base.parent)
         self._run("initdb", ["-D", str(self._data), "-U", SUPERUSER, *_INITDB_OPTIONS])
 
-    def _start(self, port: int | None) -> int:
+    def _first_start(self, port: int | None) -> int:
         """Start on `port`, or on a free port (a few tries: another process may take
         the one chosen before the server binds it)."""
         attempts = 1 if port is not None else 3

@@ -1,82 +1,30 @@
 """A throwaway PostgreSQL server of a test's own, for what must never happen to the
-shared one (stopping and restarting it). Run as the `postgres` OS user when the tests
-run as root (PostgreSQL refuses root), on a free port of the loopback interface,
-with every step bounded in time; stopped and deleted afterwards, by its data
-directory (pg_ctl signals only the postmaster that directory names)."""
+shared one (stopping and restarting it): an `attune_common.devserver.DevServer`
+(a free loopback port, run by an unprivileged OS user when the tests run as root,
+every step bounded in time), of the run's PostgreSQL version where its binaries are at
+hand; `shutdown()` and `start()` take it down and back, and it is deleted afterwards."""
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
-from port_for import select_random
+import psycopg
 
-STEP_TIMEOUT = 60  # seconds any one step (initdb, start, stop) may take
-OS_USER = "postgres"
+from attune_common.devserver import DevServer, find_binaries
 
+STEP_TIMEOUT = 60.0  # seconds any one step (initdb, start, stop) may take
 
-def _bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
-    path = found[0] if found else shutil.which(name)
-    if path is None:
-        raise RuntimeError(f"PostgreSQL's {name} is not installed")
-    return path
-
-
-def _as_server_user(command: list[str]) -> list[str]:
-    return ["runuser", "-u", OS_USER, "--", *command] if os.geteuid() == 0 else command
-
-
-@dataclass(frozen=True, slots=True)
-class PrivateServer:
-    directory: Path
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _pg_ctl(self, *args: str) -> None:
-        command = [_bin("pg_ctl"), "-D", str(self.directory / "data"), "-w"]
-        command += ["-t", str(STEP_TIMEOUT), *args]
-        subprocess.run(
-            _as_server_user(command), check=True, capture_output=True, timeout=STEP_TIMEOUT + 5
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} -c fsync=off"
-        self._pg_ctl("-o", options, "-l", str(self.directory / "log"), "start")
-
-    def stop(self) -> None:
-        self._pg_ctl("-m", "fast", "stop")
+PrivateServer = DevServer
 
 
 @contextmanager
-def private_server() -> Iterator[PrivateServer]:
-    directory = Path(tempfile.mkdtemp(prefix="attune-pg-"))
-    if os.geteuid() == 0:
-        user = pwd.getpwnam(OS_USER)
-        os.chown(directory, user.pw_uid, user.pw_gid)
-    server = PrivateServer(directory, select_random())
-    try:
-        initdb = [_bin("initdb"), "-D", str(directory / "data"), "-U", "postgres"]
-        subprocess.run(
-            _as_server_user([*initdb, "-A", "trust", "--no-sync", "--no-instructions"]),
-            check=True,
-            capture_output=True,
-            timeout=STEP_TIMEOUT,
-        )
-        server.start()
+def private_server(like: str | None = None) -> Iterator[PrivateServer]:
+    """A server with an empty `postgres` database as its URL's; with `like` (the URL of
+    the run's database), of that server's major version where possible."""
+    major = None
+    if like is not None:
+        with psycopg.connect(like) as conn:
+            major = conn.info.server_version // 10000
+    with DevServer(find_binaries(major=major), dbname="postgres", timeout=STEP_TIMEOUT) as server:
         yield server
-    finally:
-        if (directory / "data" / "postmaster.pid").exists():
-            server.stop()
-        shutil.rmtree(directory, ignore_errors=True)

@@ -53,6 +53,21 @@ def test_dev_server_serves_a_migrated_database_and_stops_for_good() -> None:
         psycopg.connect(server.url, connect_timeout=5)
 
 
+def test_dev_server_shutdown_keeps_its_data_until_started_again() -> None:
+    with DevServer(timeout=TIMEOUT) as server:
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (n int)")
+        server.shutdown()
+        assert not server.running
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(server.url, connect_timeout=5)
+        server.start()
+        with psycopg.connect(server.url, connect_timeout=10) as conn:
+            assert conn.execute("SELECT to_regclass('kept')").fetchone() == ("kept",)
+        assert server.running
+    assert not server.running and not server.directory.exists()
+
+
 def test_dev_server_as_context_manager_stops_on_error() -> None:
     with pytest.raises(RuntimeError), DevServer(timeout=TIMEOUT) as server:
         pid = server.pid

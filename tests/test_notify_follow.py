@@ -81,8 +81,8 @@ def test_follow_needs_a_channel(database_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[PrivateServer]:
-    with private_server() as started:
+def server(database_url: str) -> Iterator[PrivateServer]:
+    with private_server(like=database_url) as started:
         yield started
 
 
@@ -96,7 +96,7 @@ def test_follow_carries_on_after_a_server_restart(
         notify(server.url, channel, "before")
         assert next(items) == ChangeNotice(channel, {"raw": "before"})
 
-        server.stop()
+        server.shutdown()
         restart = threading.Timer(1.0, server.start)  # down for a while: retries fail
         restart.start()
         resync = next(items)
