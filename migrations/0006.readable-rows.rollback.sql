@@ -29,4 +29,3 @@ ALTER TABLE attune.enforcement DROP CONSTRAINT enforcement_payload_depth;
 ALTER TABLE attune.enforcement DROP CONSTRAINT enforcement_config_depth;
 ALTER TABLE attune.action DROP CONSTRAINT action_out_schema_depth;
 ALTER TABLE attune.action DROP CONSTRAINT action_param_schema_depth;
-DROP FUNCTION attune.json_depth_ok(jsonb);
