@@ -273,7 +273,11 @@ def _finish(conn: Conn, ending: bytes) -> None:
     itself) only gets the flush and reset, if any."""
     idle = conn.info.transaction_status == TransactionStatus.IDLE
     message = block_ending(conn, None if idle else ending)
-    if message is not None:
+    if message == COMMIT:  # the usual end: psycopg's own, without a cursor
+        conn.commit()
+    elif message == ROLLBACK:
+        conn.rollback()
+    elif message is not None:
         if idle:
             conn.set_autocommit(True)  # else psycopg would open a transaction
         conn.execute(message, prepare=False)

@@ -272,7 +272,11 @@ async def _finish(conn: AsyncConn, ending: bytes) -> None:
     itself) only gets the flush and reset, if any."""
     idle = conn.info.transaction_status == TransactionStatus.IDLE
     message = block_ending(conn, None if idle else ending)
-    if message is not None:
+    if message == COMMIT:  # the usual end: psycopg's own, without a cursor
+        await conn.commit()
+    elif message == ROLLBACK:
+        await conn.rollback()
+    elif message is not None:
         if idle:
             await conn.set_autocommit(True)  # else psycopg would open a transaction
         await conn.execute(message, prepare=False)

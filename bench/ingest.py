@@ -88,8 +88,8 @@ class LatencyResult:
 def _write(url: str, options: str, ref: str, seconds: float, start: Barrier) -> list[Any]:
     """One writer: events of `ref` until `seconds` have passed; [(id, sent_ns), ...]."""
     sent: list[tuple[int, int]] = []
-    connect_kwargs: dict[str, Any] = {"options": options} if options else {}
-    with Database(url, min_size=1, max_size=1, **connect_kwargs) as db:
+    connect_options: dict[str, Any] = {"options": options} if options else {}
+    with Database(url, min_size=1, max_size=1, connect_options=connect_options) as db:
         with db.connection() as conn:  # warm up: connect, prepare
             EventRepository(conn).create(CreateEventInput(trigger_ref=ref))
         start.wait(START_TIMEOUT)
