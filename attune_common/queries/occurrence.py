@@ -21,11 +21,9 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
-from psycopg.rows import TupleRow, tuple_row
-
 from ..errors import ValidationError
 from ..paging import Page, check_page_size, decode_cursor, encode_cursor
-from ..statements import Statement, Table, json_param, plain_value
+from ..statements import Table, json_param, plain_value
 
 
 class Occurrence(Protocol):
@@ -39,11 +37,6 @@ class Occurrence(Protocol):
 
 
 H = TypeVar("H", bound=Occurrence)  # a history row
-
-# Run first on a connection in no transaction (and not in autocommit): psycopg opens
-# the caller's transaction with it, so that `conn.transaction()` then makes a savepoint
-# of it rather than a transaction of its own, committed on exit.
-OPEN_TRANSACTION: Statement[TupleRow] = Statement(b"SELECT", tuple_row)
 
 
 def check_claim(limit: Any, refs: Any, refs_name: str) -> list[str] | None:

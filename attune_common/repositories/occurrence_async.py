@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 from typing import ClassVar
 
+import psycopg
 from psycopg.pq import TransactionStatus
 
 from ..errors import translated
 from ..paging import Page
 from ..queries import C
 from ..queries import U
-from ..queries.occurrence import OPEN_TRANSACTION
 from ..queries.occurrence import H
 from ..queries.occurrence import check_batch_size
 from ..queries.occurrence import check_claim
@@ -81,15 +82,23 @@ class AsyncOccurrenceRepository(AsyncRepository[H, C, U]):
         self, claim: Statement[H], claim_of_refs: Statement[H], limit: int, refs: Any, name: str
     ) -> builtins.list[H]:
         """Run a claim statement (`claim` takes the limit; `claim_of_refs` an array of
-        refs, then the limit) in a savepoint and return the rows oldest first."""
+        refs, then the limit) and return the rows oldest first. If they cannot be read,
+        the claim is undone: by a savepoint inside the caller's open transaction, or by
+        rolling back the transaction the claim itself began (it holds nothing else)."""
         wanted = check_claim(limit, refs, name)
-        if not self.conn.autocommit and self.conn.info.transaction_status is TransactionStatus.IDLE:
-            await self._one(OPEN_TRANSACTION)
-        with translated():
-            async with self.conn.transaction():
-                if wanted is None:
-                    return oldest_first(await self._all(claim, (limit,)))
-                return oldest_first(await self._all(claim_of_refs, (wanted, limit)))
+        statement, params = (
+            (claim, (limit,)) if wanted is None else (claim_of_refs, (wanted, limit))
+        )
+        if self.conn.autocommit or self.conn.info.transaction_status is not TransactionStatus.IDLE:
+            with translated():
+                async with self.conn.transaction():
+                    return oldest_first(await self._all(statement, params))
+        try:
+            return oldest_first(await self._all(statement, params))
+        except BaseException:
+            with suppress(psycopg.Error):
+                await self.conn.rollback()  # only the claim's own transaction
+            raise
 
     async def delete_older_than(self, cutoff: datetime, batch_size: int = 10_000) -> int:
         """Delete the rows created before `cutoff` in batches; return how many."""

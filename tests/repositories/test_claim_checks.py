@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+import psycopg.types.datetime
 import pytest
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
@@ -122,4 +123,30 @@ def test_claim_that_cannot_return_its_rows_claims_nothing(
     finally:
         other.rollback()
         claim.repository(other).delete(waiting.id)
+        other.commit()
+
+
+@each_claim
+def test_claim_that_cannot_return_its_rows_inside_a_transaction_undoes_only_itself(
+    conn: Conn, connect: Any, claim: Claim
+) -> None:
+    ref = unique_ref()
+    waiting = claim.make(conn, ref)
+    conn.commit()
+    earlier = claim.make(conn, unique_ref())  # the caller's own work, still open
+    conn.adapters.register_loader("timestamptz", Unreadable)
+
+    with pytest.raises(Exception, match="cannot be read"):
+        claim(conn, 1, [ref])
+    conn.adapters.register_loader("timestamptz", psycopg.types.datetime.TimestamptzLoader)
+    conn.commit()  # the caller swallowed the error and committed its transaction
+
+    other = connect()
+    try:
+        assert claim.repository(other).find_by_id(earlier.id) is not None  # kept
+        assert claim.repository(other).get_by_id(waiting.id).status is claim.waiting
+    finally:
+        other.rollback()
+        for row in (waiting, earlier):
+            claim.repository(other).delete(row.id)
         other.commit()
