@@ -41,6 +41,8 @@ from .pooling import (
     database_url,
     describe,
     note_statement,
+    remember_factories,
+    restore_factories,
     watch_session,
 )
 
@@ -232,6 +234,7 @@ def _configure(conn: Conn) -> None:
     the statements that may change the session."""
     watch_session(conn)
     conn.cursor_factory = _watched_cursor(conn.cursor_factory)
+    remember_factories(conn)
 
 
 _WATCHED_CURSORS: dict[type[Any], type[Any]] = {}
@@ -256,6 +259,7 @@ def _watched_cursor(base: type[Any]) -> type[Any]:
 def _restore_defaults(conn: Conn) -> None:
     """Undo the client-side settings a borrower may have changed (on an idle
     connection, where psycopg allows it; none of them costs a round trip)."""
+    restore_factories(conn)
     if conn.autocommit:
         conn.set_autocommit(False)
     if conn.isolation_level is not None:

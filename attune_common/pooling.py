@@ -97,6 +97,9 @@ class SessionState:
     """A transaction kept deferred change notices, to be sent (`deferred_notices`)."""
     changed: bool = False
     """A statement may have changed session settings or LISTENs: reset them."""
+    factories: tuple[Any, Any] = (None, None)
+    """The connection's row and cursor factories as the pool set them up: a borrower's
+    `conn.row_factory = dict_row` must not reach the next borrower."""
 
 
 _SESSIONS: weakref.WeakKeyDictionary[AnyConn, SessionState] = weakref.WeakKeyDictionary()
@@ -168,6 +171,25 @@ def block_ending(conn: AnyConn, ending: bytes | None) -> bytes | None:
         if state.notices_kept:
             parts.append(ASYNC_AGAIN)
     return b"; ".join(parts) if parts else None
+
+
+def remember_factories(conn: AnyConn) -> None:
+    """Note a new pooled connection's row and cursor factories (see `restore_factories`)."""
+    state = _SESSIONS.get(conn)
+    if state is not None:
+        state.factories = (conn.row_factory, conn.cursor_factory)
+
+
+def restore_factories(conn: AnyConn) -> None:
+    """Give a returned pooled connection back the factories it was set up with."""
+    state = _SESSIONS.get(conn)
+    if state is None:
+        return
+    row_factory, cursor_factory = state.factories
+    if conn.row_factory is not row_factory:
+        conn.row_factory = row_factory
+    if conn.cursor_factory is not cursor_factory:
+        conn.cursor_factory = cursor_factory
 
 
 def block_ended(conn: AnyConn) -> None:

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import TransactionStatus
+from psycopg.rows import dict_row
 
 from attune_common import Database
 from attune_common.db import database_url as resolve_url
@@ -276,3 +277,18 @@ def test_a_block_that_changed_no_setting_ends_with_a_plain_commit(
     with single.connection() as conn:  # the reset was needed once, not for good
         conn.execute("SELECT 1")
     assert last_query_of(admin, pid) == "COMMIT"
+
+
+def test_row_and_cursor_factories_of_a_borrower_do_not_reach_the_next(single: Database) -> None:
+    with single.connection() as conn:
+        first = backend_pid(conn)
+        conn.row_factory = dict_row
+        conn.cursor_factory = psycopg.Cursor
+        assert conn.execute("SELECT 1 AS one").fetchone() == {"one": 1}
+
+    with single.connection() as conn:
+        assert backend_pid(conn) == first
+        assert conn.execute("SELECT 1 AS one").fetchone() == (1,)
+        conn.execute("SET work_mem = '6MB'")  # still noted: the watched cursor is back
+    with single.connection() as conn:
+        assert conn.execute("SHOW work_mem").fetchone() != ("6MB",)
